@@ -1,0 +1,118 @@
+#include "vestige/core/error.h"
+#include "vestige/core/file_util.h"
+#include "vestige/core/geometry.h"
+#include "vestige/core/image.h"
+#include "vestige/core/itk_bridge.h"
+#include "vestige/core/progress.h"
+#include "vestige/testing/test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+using namespace vestige::core;
+namespace fs = std::filesystem;
+
+TEST(Geometry, IndexToLpsRoundTripWithObliqueDirection) {
+  ImageGeometry g;
+  g.size = {10, 20, 30};
+  g.spacingMm = {0.7, 0.8, 2.5};
+  g.originLps = {-100, 50, 200};
+  const double c = std::cos(0.3), s = std::sin(0.3);
+  g.direction = Mat3{{{c, -s, 0}, {s, c, 0}, {0, 0, 1}}};
+  const Vec3 idx{3.5, 7.25, 11};
+  const Vec3 p = g.indexToLps(idx);
+  // Hand computation: origin + R * (idx .* spacing).
+  EXPECT_NEAR(p[0], -100 + c * 3.5 * 0.7 - s * 7.25 * 0.8, 1e-9);
+  EXPECT_NEAR(p[1], 50 + s * 3.5 * 0.7 + c * 7.25 * 0.8, 1e-9);
+  EXPECT_NEAR(p[2], 200 + 11 * 2.5, 1e-9);
+  const Vec3 back = g.lpsToIndex(p);
+  for (int a = 0; a < 3; ++a)
+    EXPECT_NEAR(back[a], idx[a], 1e-9);
+}
+
+TEST(Geometry, SameGridDetectsDifferences) {
+  ImageGeometry a;
+  a.size = {4, 4, 4};
+  ImageGeometry b = a;
+  EXPECT_TRUE(sameGrid(a, b));
+  b.originLps[2] += 0.5;
+  EXPECT_FALSE(sameGrid(a, b));
+  b = a;
+  b.size[1] = 5;
+  EXPECT_FALSE(sameGrid(a, b));
+}
+
+TEST(Image, MaskVolumeInMillilitres) {
+  ImageGeometry g;
+  g.size = {10, 10, 10};
+  g.spacingMm = {1.0, 2.0, 5.0}; // 10 mm^3 per voxel
+  Mask m(g, 0);
+  for (int n = 0; n < 100; ++n)
+    m.voxels[n] = 1;
+  EXPECT_EQ(countNonZero(m), 100u);
+  EXPECT_DOUBLE_EQ(maskVolumeMl(m), 1.0);
+}
+
+TEST(ItkBridge, RoundTripKeepsGeometryAndVoxels) {
+  ImageGeometry g;
+  g.size = {3, 4, 5};
+  g.spacingMm = {0.5, 0.75, 2.0};
+  g.originLps = {1, -2, 3};
+  g.direction = Mat3{{{0, 1, 0}, {1, 0, 0}, {0, 0, -1}}};
+  Image img(g);
+  for (std::size_t n = 0; n < img.voxels.size(); ++n)
+    img.voxels[n] = float(n) * 0.5f;
+  const auto itkImage = toItk(img);
+  // ITK must see the same physical point for an index.
+  itk::Index<3> index{{2, 3, 4}};
+  itk::Point<double, 3> p;
+  itkImage->TransformIndexToPhysicalPoint(index, p);
+  const Vec3 ours = g.indexToLps({2, 3, 4});
+  for (int a = 0; a < 3; ++a)
+    EXPECT_NEAR(p[a], ours[a], 1e-9);
+  EXPECT_FLOAT_EQ(itkImage->GetPixel(index), img.at(2, 3, 4));
+  const Image back = fromItk(*itkImage);
+  EXPECT_TRUE(sameGrid(back.geometry, g));
+  EXPECT_EQ(back.voxels, img.voxels);
+}
+
+TEST(Error, CarriesCodeContextAndExitCode) {
+  const Error e(ErrorCode::InconsistentData, "slice 14 missing", "series 1.2.3");
+  EXPECT_STREQ(e.what(), "series 1.2.3: slice 14 missing");
+  EXPECT_EQ(exitCodeFor(e.code()), 7);
+  EXPECT_EQ(exitCodeFor(ErrorCode::Cancelled), 130);
+}
+
+TEST(Progress, CancellationThrows) {
+  struct Cancelled : Progress {
+    void report(std::string_view, double) override {}
+    bool cancelRequested() const override { return true; }
+  } cancelled;
+  try {
+    reportProgress(&cancelled, "x", 0.5);
+    FAIL() << "expected a Cancelled error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Cancelled);
+  }
+  EXPECT_NO_THROW(reportProgress(nullptr, "x", 0.5));
+}
+
+TEST(FileUtil, AtomicWriteLeavesNothingOnFailure) {
+  const fs::path dir = vestige::testing::freshTempDir("atomic");
+  const fs::path target = dir / "out.txt";
+  writeTextAtomically(target, "first");
+  EXPECT_THROW(writeAtomically(target,
+                               [](const fs::path& tmp) {
+                                 std::ofstream(tmp) << "half";
+                                 throw Error(ErrorCode::Io, "disk full");
+                               }),
+               Error);
+  std::ifstream in(target);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "first");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_EQ(fullExtension("a/b.NII.GZ"), ".nii.gz");
+  EXPECT_EQ(fullExtension("x.nrrd"), ".nrrd");
+}
