@@ -65,3 +65,24 @@ function(vestige_add_gtest name)
     SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\] [0-9]+ test"
     ENVIRONMENT "VESTIGE_TESTDATA_DIR=${VESTIGE_TESTDATA_DIR};VESTIGE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
+
+# vestige_add_module_tests(<Name> LIBS ...): one CTest test per Modules/<Name>/test/*_test.cpp, named
+# <name>.<file stem>. Suffixes select labels: *_data_test.cpp needs ../shared/data (label 'data', skipped when
+# absent), *_slow_test.cpp is labelled 'slow'. Every test also carries the module's name as label.
+function(vestige_add_module_tests name)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  string(TOLOWER "${name}" lower)
+  file(GLOB tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp")
+  foreach(source IN LISTS tests)
+    get_filename_component(stem "${source}" NAME_WE)
+    set(extra "")
+    set(labels ${lower})
+    if(stem MATCHES "_data_test$")
+      set(extra DATA)
+    endif()
+    if(stem MATCHES "_slow_test$")
+      list(APPEND labels slow)
+    endif()
+    vestige_add_gtest(${lower}.${stem} SOURCES "${source}" LIBS vestige::${name} ${ARG_LIBS} LABELS ${labels} ${extra})
+  endforeach()
+endfunction()

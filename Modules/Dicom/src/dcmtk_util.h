@@ -1,0 +1,78 @@
+#pragma once
+// Small private helpers over DCMTK's dataset API (never exposed in public headers).
+#include "vestige/core/error.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+
+#include <dcmtk/oflog/oflog.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace vestige::dicom::detail {
+
+// DCMTK logs warnings about harmless encoding slips (odd-length pixel data, stale group lengths) straight to
+// stderr; Vestige reports problems through its own errors and notes instead.
+inline void silenceDcmtkLog() {
+  static std::once_flag once;
+  std::call_once(once, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+}
+
+inline std::string getString(DcmItem& item, const DcmTagKey& tag, long pos = 0) {
+  OFString value;
+  if (item.findAndGetOFString(tag, value, pos).good())
+    return std::string(value.c_str());
+  return {};
+}
+
+inline std::string getStringArray(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  if (item.findAndGetOFStringArray(tag, value).good())
+    return std::string(value.c_str());
+  return {};
+}
+
+inline bool getDouble(DcmItem& item, const DcmTagKey& tag, double& out, long pos = 0) {
+  Float64 v = 0;
+  if (item.findAndGetFloat64(tag, v, pos).good()) {
+    out = v;
+    return true;
+  }
+  return false;
+}
+
+inline long getLong(DcmItem& item, const DcmTagKey& tag, long fallback = 0) {
+  long v = 0;
+  // Integer strings (IS) and binary integers (US/SS/UL) both reach here.
+  Sint32 s = 0;
+  if (item.findAndGetSint32(tag, s).good())
+    return s;
+  Uint16 u = 0;
+  if (item.findAndGetUint16(tag, u).good())
+    return u;
+  if (item.findAndGetLongInt(tag, v).good())
+    return v;
+  return fallback;
+}
+
+// Reads n doubles of a multi-valued element; false when fewer are present.
+inline bool getDoubles(DcmItem& item, const DcmTagKey& tag, double* out, int n) {
+  for (int i = 0; i < n; ++i) {
+    Float64 v = 0;
+    if (item.findAndGetFloat64(tag, v, i).bad())
+      return false;
+    out[i] = v;
+  }
+  return true;
+}
+
+// DICOM date "YYYYMMDD" as "YYYY-MM-DD"; anything else as is.
+inline std::string isoDate(const std::string& da) {
+  if (da.size() == 8 && da.find_first_not_of("0123456789") == std::string::npos)
+    return da.substr(0, 4) + "-" + da.substr(4, 2) + "-" + da.substr(6, 2);
+  return da;
+}
+
+} // namespace vestige::dicom::detail
