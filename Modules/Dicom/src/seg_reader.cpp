@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmfg/fginterface.h>
 #include <dcmtk/dcmfg/fgpixmsr.h>
 #include <dcmtk/dcmfg/fgplanor.h>
@@ -314,6 +315,25 @@ DecodedSeg decode(const fs::path& file) {
   out.rows = rows;
   out.columns = columns;
 
+  // Checked before DCMTK reads the frames so that the message can say what is missing. An encapsulated (RLE) SEG
+  // is only measurable after DCMTK has decompressed it.
+  const std::uint64_t frameCount = static_cast<std::uint64_t>(declaredFrames);
+  const std::uint64_t pixelsPerFrame = std::uint64_t(rows) * columns;
+  const std::uint64_t needed = out.binary ? (pixelsPerFrame * frameCount + 7) / 8 : pixelsPerFrame * frameCount;
+  const auto requirePixelBytes = [&](std::uint64_t have) {
+    if (have < needed)
+      fail(ErrorCode::InvalidFormat,
+           "PixelData holds " + std::to_string(have) + " bytes but " + std::to_string(frameCount) + " frames of " +
+               std::to_string(columns) + "x" + std::to_string(rows) + " need " + std::to_string(needed) +
+               " (truncated or corrupt file?)",
+           file);
+  };
+  DcmElement* pixelData = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, pixelData).bad() || !pixelData)
+    fail(ErrorCode::InvalidFormat, "no PixelData", file);
+  if (!DcmXfer(dataset.getOriginalXfer()).isEncapsulated())
+    requirePixelBytes(pixelData->getLength());
+
   DcmSegmentation* raw = nullptr;
   const OFCondition cond = DcmSegmentation::loadDataset(dataset, raw);
   out.seg.reset(raw);
@@ -321,21 +341,13 @@ DecodedSeg decode(const fs::path& file) {
     fail(ErrorCode::InvalidFormat, std::string("DCMTK cannot read the segmentation: ") + cond.text(), file);
 
   // Pixel data after loadDataset, which has decompressed an RLE-encoded SEG in place.
-  const std::uint64_t frameCount = static_cast<std::uint64_t>(declaredFrames);
-  const std::uint64_t pixelsPerFrame = std::uint64_t(rows) * columns;
-  const std::uint64_t needed = out.binary ? (pixelsPerFrame * frameCount + 7) / 8 : pixelsPerFrame * frameCount;
-  DcmElement* pixelData = nullptr;
   if (dataset.findAndGetElement(DCM_PixelData, pixelData).bad() || !pixelData)
     fail(ErrorCode::InvalidFormat, "no PixelData", file);
   Uint8* bytes = nullptr;
-  const OFCondition pixelCond = pixelData->getUint8Array(bytes);
+  if (pixelData->getUint8Array(bytes).bad() || !bytes)
+    requirePixelBytes(0);
   const std::uint64_t have = pixelData->getLength();
-  if (pixelCond.bad() || !bytes || have < needed)
-    fail(ErrorCode::InvalidFormat,
-         "PixelData holds " + std::to_string(pixelCond.bad() || !bytes ? 0 : have) + " bytes but " +
-             std::to_string(frameCount) + " frames of " + std::to_string(columns) + "x" + std::to_string(rows) +
-             " need " + std::to_string(needed) + " (truncated file?)",
-         file);
+  requirePixelBytes(have);
   out.pixels = bytes;
   out.pixelBytes = have;
 
