@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README command (2): install what is missing, configure, build everything and run the whole test suite.
+# Benchmarks are not part of it (cmake --build build --target benchmarks). Usage: scripts/build-and-test.sh [BUILD_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$here/build}
+"$here/scripts/install-deps.sh"
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVESTIGE_WARNINGS_AS_ERRORS=ON
+cmake --build "$build" --parallel "$(nproc)"
+cd "$build"
+ctest --output-on-failure --timeout 1200 -j "$(nproc)"

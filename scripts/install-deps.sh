@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Vestige needs to build, test and benchmark, when any is missing.
+# Needs root (or sudo) only when something must be installed. Non-interactive.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libinsighttoolkit5-dev libvtk9-dev libdcmtk-dev libgdcm-dev libgdcm-tools libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libcairo2-dev
+  xvfb xauth dcmtk dicom3tools elastix plastimatch
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "vestige: installing missing Debian packages: ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "vestige: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq < /dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" < /dev/null > /dev/null
