@@ -4,6 +4,7 @@
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
 #include "vestige/core/itk_bridge.h"
+#include "vestige/dicom/catalog.h"
 #include "vestige/dicom/image_io.h"
 #include "vestige/dicom/series_loader.h"
 
@@ -138,12 +139,30 @@ core::Mask loadMask(const fs::path& input, unsigned segmentNumber, core::Progres
   std::error_code ec;
   core::Mask mask;
   if (fs::is_directory(input, ec)) {
-    if (segmentNumber > 0)
-      throw Error(ErrorCode::InvalidArgument,
-                  "a segment number applies to a DICOM SEG or label map file, not to a DICOM image series",
-                  input.string());
-    core::SubProgress sub(progress, 0.0, 0.95);
-    mask = binarise(loadSeries(input, {}, progress ? &sub : nullptr).image);
+    core::SubProgress scanProgress(progress, 0.0, 0.3);
+    const Catalog catalog = scanCatalog(input, {}, progress ? &scanProgress : nullptr);
+    // Asked for a mask, a SEG in the folder is the mask (a folder may also hold the CT it was drawn on).
+    std::vector<fs::path> segFiles;
+    for (const SeriesEntry* series : allSeries(catalog))
+      if (series->kind == SeriesKind::Segmentation)
+        for (const InstanceHeader& instance : series->instances)
+          segFiles.push_back(instance.file);
+    if (segFiles.size() == 1) {
+      mask = detail::readSegmentMask(segFiles.front(), segmentNumber);
+    } else if (segFiles.size() > 1) {
+      std::string list;
+      for (const fs::path& f : segFiles)
+        list += "\n  " + f.string();
+      throw Error(ErrorCode::Ambiguous,
+                  std::to_string(segFiles.size()) + " DICOM SEG files found; give one of them:" + list, input.string());
+    } else {
+      if (segmentNumber > 0)
+        throw Error(ErrorCode::InvalidArgument,
+                    "a segment number applies to a DICOM SEG or label map file, not to a DICOM image series",
+                    input.string());
+      core::SubProgress loadProgress(progress, 0.3, 0.95);
+      mask = binarise(loadSeries(selectSeries(catalog, {}), {}, progress ? &loadProgress : nullptr).image);
+    }
   } else {
     core::requireReadable(input);
     if (isVolumeFile(input)) {

@@ -269,3 +269,124 @@ TEST(MaskIoData, BrokenSegCopiesGiveCleanErrors) {
   }
   EXPECT_EQ(vestige::testing::fingerprintTree(root), before);
 }
+
+namespace {
+
+// The segment masks of liver_seg.dcm as decoded by the reader, the reference for the re-encoded copies below.
+struct LiverSeg {
+  fs::path file;
+  core::Mask mask; // 512 x 512 x 3; frame f of the file is slice f
+};
+
+LiverSeg liverSeg(const fs::path& root) {
+  LiverSeg l{root / "liver_seg.dcm", {}};
+  const auto segments = dicom::readSegmentation(l.file);
+  l.mask = segments.at(0).mask;
+  return l;
+}
+
+void setPixels(DcmDataset& ds, const std::vector<Uint8>& bytes) {
+  ds.findAndDeleteElement(DCM_PixelData);
+  ds.putAndInsertUint8Array(DCM_PixelData, bytes.data(), static_cast<unsigned long>(bytes.size()));
+}
+
+} // namespace
+
+TEST(MaskIoData, FractionalSegIsThresholdedAtHalfTheMaximum) {
+  VESTIGE_REQUIRE_DATA(root, "dcmqi-seg");
+  const LiverSeg liver = liverSeg(root);
+  const auto dir = vestige::testing::freshTempDir("mask_io_fractional");
+  // Probabilities 128..255 inside the liver, 0..127 outside: exactly the binary mask at 50 % of 255.
+  std::vector<Uint8> bytes(liver.mask.voxels.size());
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    bytes[n] = static_cast<Uint8>((liver.mask.voxels[n] ? 128 : 0) + n % 128);
+  const auto file = editedCopy(liver.file, dir / "fractional.dcm", [&](DcmDataset& ds) {
+    ds.putAndInsertString(DCM_SegmentationType, "FRACTIONAL");
+    ds.putAndInsertString(DCM_SegmentationFractionalType, "PROBABILITY");
+    ds.putAndInsertUint16(DCM_MaximumFractionalValue, 255);
+    ds.putAndInsertUint16(DCM_BitsAllocated, 8);
+    ds.putAndInsertUint16(DCM_BitsStored, 8);
+    ds.putAndInsertUint16(DCM_HighBit, 7);
+    setPixels(ds, bytes);
+  });
+  const auto segments = dicom::readSegmentation(file);
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(mismatches(segments[0].mask, liver.mask), 0u);
+}
+
+TEST(MaskIoData, BinaryFramesStartingMidByteAreUnpacked) {
+  // 509 x 510 pixels per frame is not a multiple of 8: frames 2 and 3 start inside a byte.
+  VESTIGE_REQUIRE_DATA(root, "dcmqi-seg");
+  const LiverSeg liver = liverSeg(root);
+  const auto dir = vestige::testing::freshTempDir("mask_io_odd");
+  const std::size_t cols = 509;
+  const std::size_t rows = 510;
+  core::ImageGeometry croppedGrid = liver.mask.geometry;
+  croppedGrid.size = {cols, rows, 3};
+  core::Mask cropped(croppedGrid, 0);
+  std::vector<Uint8> bytes((cols * rows * 3 + 7) / 8, 0);
+  std::size_t bit = 0;
+  for (std::size_t k = 0; k < 3; ++k)
+    for (std::size_t j = 0; j < rows; ++j)
+      for (std::size_t i = 0; i < cols; ++i, ++bit)
+        if (liver.mask.at(i, j, k)) {
+          cropped.at(i, j, k) = 1;
+          bytes[bit / 8] = static_cast<Uint8>(bytes[bit / 8] | (1u << (bit % 8)));
+        }
+  ASSERT_GT(core::countNonZero(cropped), 1000u);
+  const auto file = editedCopy(liver.file, dir / "odd.dcm", [&](DcmDataset& ds) {
+    ds.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(rows));
+    ds.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(cols));
+    setPixels(ds, bytes);
+  });
+  const auto segments = dicom::readSegmentation(file);
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(mismatches(segments[0].mask, cropped), 0u);
+}
+
+TEST(MaskIoData, SegStoringOneSliceIsEmbeddedIntoTheFullGrid) {
+  VESTIGE_REQUIRE_DATA(root, "dcmqi-seg");
+  const LiverSeg liver = liverSeg(root);
+  const auto dir = vestige::testing::freshTempDir("mask_io_sparse");
+  const std::size_t frameBytes = 512 * 512 / 8;
+  const auto file = editedCopy(liver.file, dir / "middle_only.dcm", [&](DcmDataset& ds) {
+    const Uint8* all = nullptr;
+    ASSERT_TRUE(ds.findAndGetUint8Array(DCM_PixelData, all).good());
+    const std::vector<Uint8> middle(all + frameBytes, all + 2 * frameBytes);
+    DcmSequenceOfItems* perFrame = nullptr;
+    ASSERT_TRUE(ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).good());
+    delete perFrame->remove(2UL);
+    delete perFrame->remove(0UL);
+    ds.putAndInsertString(DCM_NumberOfFrames, "1");
+    setPixels(ds, middle);
+  });
+  const core::Mask seg = dicom::loadMask(file);
+  EXPECT_EQ(seg.geometry.size, (core::Size3{512, 512, 1}));
+  EXPECT_NEAR(seg.geometry.originLps[2], -127.69, 1e-3);
+
+  const core::Mask nrrd = dicom::loadMask(root / "nrrd" / "liver_seg.nrrd", 1);
+  GridMatch match = GridMatch::Identical;
+  const core::Mask onNrrd = dicom::conformMask(seg, nrrd.geometry, "middle_only.dcm", &match);
+  EXPECT_EQ(match, GridMatch::Embedded);
+  core::Mask expected = nrrd;
+  for (std::size_t n = 0; n < expected.voxels.size(); ++n)
+    if (n / (512 * 512) != 1)
+      expected.voxels[n] = 0;
+  ASSERT_GT(core::countNonZero(expected), 0u);
+  EXPECT_EQ(mismatches(onNrrd, expected), 0u);
+}
+
+TEST(MaskIoData, FolderWithOneSegGivesThatSegAndSeveralAreAmbiguous) {
+  VESTIGE_REQUIRE_DATA(root, "dcmqi-seg");
+  const auto dir = vestige::testing::freshTempDir("mask_io_folder");
+  fs::copy(root / "ct-3slice", dir / "ct");
+  fs::copy_file(root / "partial_overlaps" / "partial_overlaps_seg.dcm", dir / "seg.dcm");
+  const core::Mask fromFolder = dicom::loadMask(dir, 4);
+  EXPECT_EQ(mismatches(fromFolder, dicom::loadMask(dir / "seg.dcm", 4)), 0u);
+  EXPECT_GT(core::countNonZero(fromFolder), 0u);
+
+  fs::copy_file(root / "liver_seg.dcm", dir / "liver.dcm");
+  std::string message;
+  EXPECT_EQ(codeOf([&] { (void)dicom::loadMask(dir); }, &message), ErrorCode::Ambiguous);
+  EXPECT_NE(message.find("liver.dcm"), std::string::npos) << message;
+}

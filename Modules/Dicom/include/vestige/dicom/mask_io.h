@@ -24,7 +24,8 @@ struct Segment {
 [[nodiscard]] std::vector<Segment> readSegmentation(const std::filesystem::path& segFile);
 
 // Reads a mask from a volume file, a DICOM SEG file (the union of all its segments, or `segmentNumber` if > 0),
-// or a folder (or file) holding a DICOM image series (non-zero voxels become 1). For a volume file,
+// or a DICOM image series (non-zero voxels become 1). A folder gives its one DICOM SEG if it holds exactly one
+// (several: Error(Ambiguous)), else its one image series (as loadSeries picks it). For a volume file,
 // `segmentNumber` > 0 selects the voxels with that label value. A segment number or label that the input does not
 // contain is Error(NotFound); a segment number given for a DICOM image series is Error(InvalidArgument).
 [[nodiscard]] core::Mask loadMask(const std::filesystem::path& input, unsigned segmentNumber = 0,
