@@ -23,10 +23,25 @@ namespace vestige::dicom {
 
 namespace {
 
-core::Mask binarise(const core::Image& image) {
+// Voxels whose stored value is non-zero. The loader has applied the rescale, so with an intercept (some exports
+// write CT-style -1024 into mask series) the background is the intercept, not 0.
+core::Mask binarise(const LoadedSeries& loaded) {
+  const FrameHeader* first = nullptr;
+  for (const InstanceHeader& instance : loaded.series.instances)
+    for (const FrameHeader& frame : instance.frameHeaders) {
+      if (!first)
+        first = &frame;
+      else if (frame.rescaleSlope != first->rescaleSlope || frame.rescaleIntercept != first->rescaleIntercept)
+        throw Error(ErrorCode::Unsupported,
+                    "mask series mixes rescale slopes/intercepts (" + instance.file.filename().string() +
+                        "), so its background value is not defined",
+                    "series " + loaded.series.seriesUid);
+    }
+  const float background = first ? static_cast<float>(first->rescaleIntercept) : 0.0f;
+  const core::Image& image = loaded.image;
   core::Mask mask(image.geometry, 0);
   for (std::size_t n = 0; n < image.voxels.size(); ++n)
-    mask.voxels[n] = image.voxels[n] != 0.0f ? 1 : 0;
+    mask.voxels[n] = image.voxels[n] != background ? 1 : 0;
   return mask;
 }
 
@@ -161,7 +176,7 @@ core::Mask loadMask(const fs::path& input, unsigned segmentNumber, core::Progres
                     "a segment number applies to a DICOM SEG or label map file, not to a DICOM image series",
                     input.string());
       core::SubProgress loadProgress(progress, 0.3, 0.95);
-      mask = binarise(loadSeries(selectSeries(catalog, {}), {}, progress ? &loadProgress : nullptr).image);
+      mask = binarise(loadSeries(selectSeries(catalog, {}), {}, progress ? &loadProgress : nullptr));
     }
   } else {
     core::requireReadable(input);
@@ -174,7 +189,7 @@ core::Mask loadMask(const fs::path& input, unsigned segmentNumber, core::Progres
         throw Error(ErrorCode::InvalidArgument,
                     "a segment number applies to a DICOM SEG or label map file; this is neither", input.string());
       core::SubProgress sub(progress, 0.0, 0.95);
-      mask = binarise(loadSeries(input, {}, progress ? &sub : nullptr).image);
+      mask = binarise(loadSeries(input, {}, progress ? &sub : nullptr));
     }
   }
   core::reportProgress(progress, "Reading mask", 1.0);

@@ -390,3 +390,16 @@ TEST(MaskIoData, FolderWithOneSegGivesThatSegAndSeveralAreAmbiguous) {
   EXPECT_EQ(codeOf([&] { (void)dicom::loadMask(dir); }, &message), ErrorCode::Ambiguous);
   EXPECT_NE(message.find("liver.dcm"), std::string::npos) << message;
 }
+
+TEST(MaskIoData, MaskSeriesWithAnInterceptKeepsItsBackground) {
+  // The same liver mask re-exported CT-style (RescaleIntercept -1024): background is stored 0, not HU 0.
+  VESTIGE_REQUIRE_DATA(root, "ircadb1-17");
+  const auto dir = vestige::testing::freshTempDir("mask_io_intercept");
+  for (const auto& entry : fs::directory_iterator(root / "MASKS_DICOM" / "liver"))
+    editedCopy(entry.path(), dir / entry.path().filename(), [](DcmDataset& ds) {
+      ds.putAndInsertString(DCM_RescaleIntercept, "-1024");
+      ds.putAndInsertString(DCM_RescaleSlope, "1");
+    });
+  const core::Mask mask = dicom::loadMask(dir);
+  EXPECT_NEAR(core::maskVolumeMl(mask), 1860.6, 2.0);
+}
