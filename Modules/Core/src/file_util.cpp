@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -22,8 +23,14 @@ void requireReadable(const fs::path& path, bool folder) {
     throw Error(ErrorCode::InvalidArgument, "expected a folder, found a file", path.string());
   if (!folder && fs::is_directory(status))
     throw Error(ErrorCode::InvalidArgument, "expected a file, found a folder", path.string());
-  if (::access(path.c_str(), folder ? (R_OK | X_OK) : R_OK) != 0)
-    throw Error(ErrorCode::PermissionDenied, std::string("cannot read: ") + std::strerror(errno), path.string());
+  // open() rather than access(): it honours the effective and file-system ids, as the later read will.
+  const int fd = ::open(path.c_str(), folder ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(err == EACCES || err == EPERM ? ErrorCode::PermissionDenied : ErrorCode::Io,
+                std::string("cannot read: ") + std::strerror(err), path.string());
+  }
+  ::close(fd);
 }
 
 std::string fullExtension(const fs::path& path) {

@@ -188,8 +188,7 @@ void loadHeader(const fs::path& file, DcmFileFormat& ff) {
     throw Error(ErrorCode::NotFound, "cannot read file size: " + ec.message(), file.string());
   if (size == 0)
     throw Error(ErrorCode::InvalidFormat, "empty file (0 bytes)", file.string());
-  if (::access(file.c_str(), R_OK) != 0)
-    throw Error(ErrorCode::PermissionDenied, "permission denied", file.string());
+  core::requireReadable(file);
 
   const OFCondition status = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
   if (status.bad())

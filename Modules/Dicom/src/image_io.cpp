@@ -11,7 +11,11 @@
 #include <itkNiftiImageIOFactory.h>
 #include <itkNrrdImageIOFactory.h>
 
+#include <zlib.h>
+
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 
 namespace fs = std::filesystem;
@@ -58,8 +62,52 @@ itk::ImageIOBase::Pointer openIo(const fs::path& path) {
   return io;
 }
 
+// ITK's NIfTI reader does not notice a file cut short (it returns the voxels it got). A NIfTI file must hold
+// vox_offset + voxel bytes; for .nii.gz the gzip trailer records the uncompressed size.
+void checkNiftiComplete(const fs::path& path, const itk::ImageIOBase& io) {
+  const std::string ext = core::fullExtension(path);
+  if (ext != ".nii" && ext != ".nii.gz")
+    return;
+  const std::uint64_t imageBytes = io.GetImageSizeInBytes();
+  float voxOffset = 352.0f;
+  std::uint64_t available = 0;
+  if (ext == ".nii") {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(108);
+    in.read(reinterpret_cast<char*>(&voxOffset), 4);
+    available = fs::file_size(path);
+  } else {
+    gzFile gz = gzopen(path.c_str(), "rb");
+    if (!gz)
+      throw Error(ErrorCode::Io, "cannot open", path.string());
+    char header[112];
+    const int got = gzread(gz, header, sizeof header);
+    gzclose(gz);
+    if (got == int(sizeof header))
+      std::memcpy(&voxOffset, header + 108, 4);
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(-4, std::ios::end);
+    std::uint32_t isize = 0;
+    in.read(reinterpret_cast<char*>(&isize), 4);
+    available = isize; // uncompressed size modulo 2^32
+    const std::uint64_t expected = static_cast<std::uint64_t>(voxOffset) + imageBytes;
+    if ((expected & 0xFFFFFFFFull) != available)
+      throw Error(ErrorCode::InvalidFormat,
+                  "truncated or corrupt gzip stream (the trailer does not record the " + std::to_string(expected) +
+                      " bytes the header declares)",
+                  path.string());
+    return;
+  }
+  const std::uint64_t expected = static_cast<std::uint64_t>(voxOffset) + imageBytes;
+  if (available < expected)
+    throw Error(ErrorCode::InvalidFormat,
+                "file holds " + std::to_string(available) + " bytes but the header declares " + std::to_string(expected),
+                path.string());
+}
+
 template <class T> core::Volume<T> readAs(const fs::path& path) {
-  openIo(path); // validates type, existence and dimensionality with clear messages
+  // Validates type, existence, dimensionality and completeness with clear messages before ITK reads voxels.
+  checkNiftiComplete(path, *openIo(path));
   using ImageType = itk::Image<T, 3>;
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(path.string());

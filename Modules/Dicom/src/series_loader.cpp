@@ -263,7 +263,19 @@ LoadedSeries loadSeries(const fs::path& input, const LoadOptions& options, core:
   const Catalog catalog = scanCatalog(input, catalogOptions, progress ? &scanProgress : nullptr);
   const SeriesEntry& series = selectSeries(catalog, options.seriesUid);
   core::SubProgress loadProgress(progress, 0.1, 1.0);
-  LoadedSeries loaded = loadSeries(series, options, progress ? &loadProgress : nullptr);
+  LoadedSeries loaded;
+  try {
+    loaded = loadSeries(series, options, progress ? &loadProgress : nullptr);
+  } catch (const Error& e) {
+    // A gap in a series is often a slice file that could not be read: name it.
+    std::string unreadable;
+    for (const auto& skipped : catalog.skipped)
+      if (skipped.reason.rfind("not DICOM (file type", 0) != 0)
+        unreadable += (unreadable.empty() ? "" : "; ") + skipped.file.filename().string() + ": " + skipped.reason;
+    if (e.code() != ErrorCode::InconsistentData || unreadable.empty())
+      throw;
+    throw Error(e.code(), e.message() + " (unreadable file(s) in the folder: " + unreadable + ")", e.context());
+  }
   // Files in the same folder tree that were not part of any series are worth a word.
   if (!catalog.skipped.empty())
     loaded.notes.push_back(std::to_string(catalog.skipped.size()) + " file(s) in " + input.string() +
