@@ -59,8 +59,7 @@ struct DecodedSeg {
   core::ImageGeometry geometry;
   std::vector<SegmentInfo> segments;
   std::vector<FramePlacement> frames;
-  const Uint8* pixels = nullptr;
-  std::uint64_t pixelBytes = 0;
+  const Uint8* pixels = nullptr; // at least as many bytes as the declared frames need
 };
 
 std::string str(const OFString& s) {
@@ -284,7 +283,7 @@ DecodedSeg decode(const fs::path& file) {
     fail(ErrorCode::InvalidArgument,
          "not a DICOM SEG (SOP class " + (sopClass.empty() ? std::string("missing") : sopClass) + ")", file);
 
-  // Checked on the raw header first: DCMTK's reader logs but does not report a short pixel data element.
+  // The image pixel attributes are checked here, before DCMTK reads the frames, so that errors name the values.
   Uint16 rows = 0;
   Uint16 columns = 0;
   Uint16 bitsAllocated = 0;
@@ -349,7 +348,6 @@ DecodedSeg decode(const fs::path& file) {
   const std::uint64_t have = pixelData->getLength();
   requirePixelBytes(have);
   out.pixels = bytes;
-  out.pixelBytes = have;
 
   FGInterface& fg = out.seg->getFunctionalGroups();
   if (fg.getNumberOfFrames() != frameCount)
