@@ -6,6 +6,7 @@
 
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
+#include <itkImportImageContainer.h>
 #include <itkImageIOFactory.h>
 #include <itkMetaImageIOFactory.h>
 #include <itkNiftiImageIOFactory.h>
@@ -122,7 +123,12 @@ template <class T> void writeAs(const core::Volume<T>& volume, const fs::path& p
     throw Error(ErrorCode::Internal, "volume has " + std::to_string(volume.voxels.size()) + " voxels for a grid of " +
                                          std::to_string(volume.geometry.voxelCount()),
                 path.string());
-  const auto image = core::toItk(volume);
+  // Wrap the voxels without copying them (the writer only reads).
+  auto image = itk::Image<T, 3>::New();
+  core::applyGeometry(volume.geometry, *image);
+  auto container = itk::ImportImageContainer<itk::SizeValueType, T>::New();
+  container->SetImportPointer(const_cast<T*>(volume.voxels.data()), volume.voxels.size(), false);
+  image->SetPixelContainer(container);
   core::writeAtomically(path, [&](const fs::path& tmp) {
     auto writer = itk::ImageFileWriter<itk::Image<T, 3>>::New();
     writer->SetFileName(tmp.string());
@@ -180,21 +186,23 @@ core::LabelMap readLabelMapFile(const fs::path& path) {
 }
 
 void writeImage(const core::Image& image, const fs::path& path) {
+  // CT in HU is integral: store it as 16-bit (half the size, what other tools expect); anything else as float.
+  core::Volume<std::int16_t> shortImage;
+  shortImage.geometry = image.geometry;
+  shortImage.voxels.resize(image.voxels.size());
   bool integral = true;
-  for (const float v : image.voxels) {
-    if (v != std::floor(v) || v < -32768.0f || v > 32767.0f) {
+  for (std::size_t n = 0; n < image.voxels.size(); ++n) {
+    const float v = image.voxels[n];
+    if (!(v >= -32768.0f && v <= 32767.0f) || float(static_cast<std::int16_t>(v)) != v) {
       integral = false;
       break;
     }
+    shortImage.voxels[n] = static_cast<std::int16_t>(v);
   }
-  if (!integral) {
+  if (integral)
+    writeAs(shortImage, path);
+  else
     writeAs(image, path);
-    return;
-  }
-  core::Volume<std::int16_t> shortImage;
-  shortImage.geometry = image.geometry;
-  shortImage.voxels.assign(image.voxels.begin(), image.voxels.end());
-  writeAs(shortImage, path);
 }
 
 void writeMask(const core::Mask& mask, const fs::path& path) { writeAs(mask, path); }

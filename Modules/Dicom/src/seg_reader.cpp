@@ -1,5 +1,6 @@
 #include "seg_reader.h"
 
+#include "dcmtk_util.h"
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
 
@@ -72,6 +73,7 @@ std::string str(const OFString& s) {
 
 std::unique_ptr<DcmFileFormat> openDicom(const fs::path& file) {
   core::requireReadable(file);
+  detail::silenceDcmtkLog();
   auto ff = std::make_unique<DcmFileFormat>();
   const OFCondition cond = ff->loadFile(file.c_str());
   if (cond.bad())
