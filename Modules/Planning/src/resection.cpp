@@ -1,0 +1,150 @@
+#include "vestige/planning/resection.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/itk_bridge.h"
+
+#include <itkConnectedComponentImageFilter.h>
+#include <itkRelabelComponentImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vestige::planning {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+struct Box {
+  std::array<std::size_t, 3> lo{}, hi{}; // inclusive
+  bool empty = true;
+};
+
+Box boundingBox(const core::Mask& m) {
+  Box b;
+  const auto& s = m.geometry.size;
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        if (!m.voxels[i + s[0] * (j + s[1] * k)])
+          continue;
+        const std::array<std::size_t, 3> p{i, j, k};
+        for (int a = 0; a < 3; ++a) {
+          b.lo[a] = b.empty ? p[a] : std::min(b.lo[a], p[a]);
+          b.hi[a] = b.empty ? p[a] : std::max(b.hi[a], p[a]);
+        }
+        b.empty = false;
+      }
+  return b;
+}
+
+Box grow(Box b, const core::ImageGeometry& g, double mm) {
+  for (int a = 0; a < 3; ++a) {
+    const auto pad = static_cast<std::size_t>(std::ceil(mm / g.spacingMm[a])) + 1;
+    b.lo[a] = b.lo[a] > pad ? b.lo[a] - pad : 0;
+    b.hi[a] = std::min(g.size[a] - 1, b.hi[a] + pad);
+  }
+  return b;
+}
+
+template <class T> core::Volume<T> crop(const core::Volume<T>& v, const Box& b) {
+  core::ImageGeometry g = v.geometry;
+  for (int a = 0; a < 3; ++a)
+    g.size[a] = b.hi[a] - b.lo[a] + 1;
+  g.originLps = v.geometry.indexToLps({double(b.lo[0]), double(b.lo[1]), double(b.lo[2])});
+  core::Volume<T> out(g);
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i)
+        out.at(i, j, k) = v.at(i + b.lo[0], j + b.lo[1], k + b.lo[2]);
+  return out;
+}
+
+void requireSameGrid(const core::Mask& a, const core::Mask& b, const std::string& what) {
+  if (!core::sameGrid(a.geometry, b.geometry, 1e-3))
+    throw Error(ErrorCode::InconsistentData,
+                what + " is on grid " + core::describe(a.geometry) + ", the liver on " + core::describe(b.geometry));
+}
+
+} // namespace
+
+core::Image distanceToMaskMm(const core::Mask& mask, double maxMm) {
+  core::Image out(mask.geometry, std::numeric_limits<float>::infinity());
+  const Box box = boundingBox(mask);
+  if (box.empty)
+    return out;
+  const Box roi = grow(box, mask.geometry, maxMm);
+  const core::Mask sub = crop(mask, roi);
+  auto filter = itk::SignedMaurerDistanceMapImageFilter<itk::Image<std::uint8_t, 3>, itk::Image<float, 3>>::New();
+  filter->SetInput(core::toItk(sub));
+  filter->SetUseImageSpacing(true);
+  filter->SetSquaredDistance(false);
+  filter->SetInsideIsPositive(false);
+  filter->SetBackgroundValue(0);
+  filter->SetNumberOfWorkUnits(1); // callers run several sites; keep each single-threaded and predictable
+  core::translateItkErrors(ErrorCode::Internal, "distance map", [&] { filter->Update(); });
+  const core::Image d = core::fromItk(*filter->GetOutput());
+  for (std::size_t k = 0; k < d.geometry.size[2]; ++k)
+    for (std::size_t j = 0; j < d.geometry.size[1]; ++j)
+      for (std::size_t i = 0; i < d.geometry.size[0]; ++i)
+        out.at(i + roi.lo[0], j + roi.lo[1], k + roi.lo[2]) = std::max(0.0f, d.at(i, j, k));
+  return out;
+}
+
+ResectionZones planResection(const core::Mask& liver, const std::vector<const core::Mask*>& sites,
+                             const std::vector<double>& growMm, core::Progress* progress) {
+  if (sites.size() != growMm.size())
+    throw Error(ErrorCode::Internal, "one growth distance per site is needed");
+  ResectionZones z;
+  const auto& g = liver.geometry;
+  z.zones = core::LabelMap(g, 0);
+  z.resection = core::Mask(g, 0);
+  std::vector<float> nearest(g.voxelCount(), std::numeric_limits<float>::infinity());
+  for (std::size_t s = 0; s < sites.size(); ++s) {
+    core::reportProgress(progress, "Resection zones", double(s) / double(sites.size() + 1));
+    requireSameGrid(*sites[s], liver, "site " + std::to_string(s + 1));
+    if (!(growMm[s] >= 0.0) || !std::isfinite(growMm[s]))
+      throw Error(ErrorCode::InvalidArgument, "growth distance of site " + std::to_string(s + 1) + " is not >= 0");
+    const core::Image d = distanceToMaskMm(*sites[s], growMm[s]);
+    const auto grow = float(growMm[s]);
+    for (std::size_t n = 0; n < d.voxels.size(); ++n) {
+      if (!(d.voxels[n] <= grow))
+        continue;
+      if (!(liver.voxels[n] || sites[s]->voxels[n]))
+        continue; // zones stop at the liver surface (the site itself always counts)
+      z.resection.voxels[n] = 1;
+      if (d.voxels[n] < nearest[n]) {
+        nearest[n] = d.voxels[n];
+        z.zones.voxels[n] = static_cast<std::uint16_t>(s + 1);
+      }
+    }
+  }
+  z.remnant = core::Mask(g, 0);
+  for (std::size_t n = 0; n < liver.voxels.size(); ++n)
+    z.remnant.voxels[n] = (liver.voxels[n] && !z.resection.voxels[n]) ? 1 : 0;
+
+  // Pieces of the remnant: face connectivity, so that parts joined only along an edge count as apart.
+  using LabelImage = itk::Image<std::uint32_t, 3>;
+  auto cc = itk::ConnectedComponentImageFilter<itk::Image<std::uint8_t, 3>, LabelImage>::New();
+  cc->SetInput(core::toItk(z.remnant));
+  cc->SetFullyConnected(false);
+  auto relabel = itk::RelabelComponentImageFilter<LabelImage, LabelImage>::New();
+  relabel->SetInput(cc->GetOutput());
+  core::translateItkErrors(ErrorCode::Internal, "remnant components", [&] { relabel->Update(); });
+  z.remnantPieces = relabel->GetNumberOfObjects();
+  z.usableRemnant = core::Mask(g, 0);
+  const std::uint32_t* labels = relabel->GetOutput()->GetBufferPointer();
+  for (std::size_t n = 0; n < g.voxelCount(); ++n)
+    z.usableRemnant.voxels[n] = labels[n] == 1 ? 1 : 0;
+
+  z.resectedMl = core::maskVolumeMl(z.resection);
+  z.remnantMl = core::maskVolumeMl(z.remnant);
+  z.usableRemnantMl = core::maskVolumeMl(z.usableRemnant);
+  core::reportProgress(progress, "Resection zones", 1.0);
+  return z;
+}
+
+} // namespace vestige::planning
