@@ -1,0 +1,59 @@
+#pragma once
+// The case file: a JSON document describing one planning case (format in Documentation/planning.md). Paths are
+// relative to the file's folder; coordinates are LPS mm. Reading validates strictly: an unknown key, a missing
+// file or a value of the wrong kind is a core::Error naming the key (e.g. "case.json: lesions[2].diameter_mm").
+#include "vestige/core/geometry.h"
+#include "vestige/planning/volumetry.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vestige::planning {
+
+struct SeriesRef {
+  std::filesystem::path series; // DICOM folder/file or a volume file (absolute after reading)
+  std::string seriesUid;        // optional
+};
+
+enum class LesionMarkKind { Mask, CenterDiameter, Click, Markup };
+
+struct LesionSpec {
+  std::string id;
+  LesionMarkKind kind = LesionMarkKind::Mask;
+  std::filesystem::path mask;     // Mask: any supported mask format (absolute)
+  unsigned segment = 0;           // Mask: SEG segment number or label value (0: all non-zero)
+  std::filesystem::path markup;   // Markup: Slicer .mrk.json (absolute)
+  core::Vec3 centerLps{};         // CenterDiameter
+  double diameterMm = 0.0;        // CenterDiameter
+  core::Vec3 clickLps{};          // Click
+  std::string followupStatus;     // optional radiologist override: "visible", "shrunk", "disappeared"
+  std::string key;                // "lesions[k]" for messages
+};
+
+struct PatientInfo {
+  std::optional<double> heightCm;
+  std::optional<double> weightKg;
+  LiverCondition liverCondition = LiverCondition::Chemotherapy;
+};
+
+struct CaseFile {
+  std::filesystem::path file;     // the case file itself
+  PatientInfo patient;
+  SeriesRef baseline;
+  SeriesRef followup;
+  std::optional<std::filesystem::path> followupLiver; // automatic segmentation when absent
+  std::optional<std::filesystem::path> baselineLiver; // helps registration focus on the liver
+  std::vector<LesionSpec> lesions;
+  double marginMm = 10.0;
+  BsaFormula bsaFormula = BsaFormula::Mosteller;
+  TelvFormula telvFormula = TelvFormula::Vauthey;
+  std::string registrationMetric = "auto"; // "auto", "ncc" or "mi"
+};
+
+[[nodiscard]] CaseFile readCaseFile(const std::filesystem::path& file);
+[[nodiscard]] CaseFile parseCaseFile(const std::string& json, const std::filesystem::path& file);
+[[nodiscard]] const char* name(LesionMarkKind kind) noexcept;
+
+} // namespace vestige::planning

@@ -1,0 +1,246 @@
+#include "vestige/planning/case_file.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/file_util.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace vestige::planning {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+class Reader {
+public:
+  explicit Reader(fs::path file) : m_file(std::move(file)), m_folder(m_file.parent_path()) {}
+
+  [[noreturn]] void fail(ErrorCode code, const std::string& key, const std::string& what) const {
+    throw Error(code, what, m_file.filename().string() + ": " + key);
+  }
+
+  void onlyKeys(const json& obj, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!obj.is_object())
+      fail(ErrorCode::InvalidArgument, where, "must be an object");
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+      if (!allowed.count(it.key())) {
+        std::string list;
+        for (const auto& a : allowed)
+          list += (list.empty() ? "" : ", ") + a;
+        fail(ErrorCode::InvalidArgument, join(where, it.key()), "unknown key (allowed: " + list + ")");
+      }
+  }
+
+  static std::string join(const std::string& where, const std::string& key) {
+    return where.empty() ? key : where + "." + key;
+  }
+
+  double number(const json& v, const std::string& key) const {
+    if (!v.is_number())
+      fail(ErrorCode::InvalidArgument, key, "must be a number");
+    return v.get<double>();
+  }
+
+  std::string text(const json& v, const std::string& key) const {
+    if (!v.is_string())
+      fail(ErrorCode::InvalidArgument, key, "must be a string");
+    return v.get<std::string>();
+  }
+
+  core::Vec3 point(const json& v, const std::string& key) const {
+    if (!v.is_array() || v.size() != 3)
+      fail(ErrorCode::InvalidArgument, key, "must be [x, y, z] in LPS mm");
+    core::Vec3 p{};
+    for (int a = 0; a < 3; ++a)
+      p[a] = number(v[a], key + "[" + std::to_string(a) + "]");
+    return p;
+  }
+
+  fs::path existingPath(const json& v, const std::string& key) const {
+    const std::string s = text(v, key);
+    if (s.empty())
+      fail(ErrorCode::InvalidArgument, key, "is empty");
+    fs::path p(s);
+    if (p.is_relative())
+      p = m_folder / p;
+    std::error_code ec;
+    if (!fs::exists(p, ec))
+      fail(ErrorCode::NotFound, key, "no such file or folder: " + p.string());
+    return fs::absolute(p).lexically_normal();
+  }
+
+  SeriesRef series(const json& v, const std::string& key) const {
+    if (v.is_string())
+      return {existingPath(v, key), {}};
+    onlyKeys(v, key, {"series", "series_uid"});
+    if (!v.contains("series"))
+      fail(ErrorCode::InvalidArgument, key + ".series", "is required");
+    SeriesRef r{existingPath(v["series"], key + ".series"), {}};
+    if (v.contains("series_uid"))
+      r.seriesUid = text(v["series_uid"], key + ".series_uid");
+    return r;
+  }
+
+  LesionSpec lesion(const json& v, std::size_t index) const {
+    const std::string key = "lesions[" + std::to_string(index) + "]";
+    onlyKeys(v, key, {"id", "mask", "segment", "center", "diameter_mm", "click", "markup", "followup_status"});
+    LesionSpec l;
+    l.key = key;
+    if (!v.contains("id"))
+      fail(ErrorCode::InvalidArgument, key + ".id", "is required");
+    l.id = text(v["id"], key + ".id");
+    if (l.id.empty())
+      fail(ErrorCode::InvalidArgument, key + ".id", "is empty");
+    const int kinds = int(v.contains("mask")) + int(v.contains("center")) + int(v.contains("click")) +
+                      int(v.contains("markup"));
+    if (kinds != 1)
+      fail(ErrorCode::InvalidArgument, key, "needs exactly one of mask, center (+ diameter_mm), click, markup");
+    if (v.contains("mask")) {
+      l.kind = LesionMarkKind::Mask;
+      l.mask = existingPath(v["mask"], key + ".mask");
+      if (v.contains("segment")) {
+        const double s = number(v["segment"], key + ".segment");
+        if (s < 1 || s != double(unsigned(s)))
+          fail(ErrorCode::InvalidArgument, key + ".segment", "must be a positive integer");
+        l.segment = unsigned(s);
+      }
+    } else if (v.contains("center")) {
+      l.kind = LesionMarkKind::CenterDiameter;
+      l.centerLps = point(v["center"], key + ".center");
+      if (!v.contains("diameter_mm"))
+        fail(ErrorCode::InvalidArgument, key + ".diameter_mm", "is required with center");
+      l.diameterMm = number(v["diameter_mm"], key + ".diameter_mm");
+      if (!(l.diameterMm > 0.0 && l.diameterMm < 300.0))
+        fail(ErrorCode::InvalidArgument, key + ".diameter_mm", "must be between 0 and 300 mm");
+    } else if (v.contains("click")) {
+      l.kind = LesionMarkKind::Click;
+      l.clickLps = point(v["click"], key + ".click");
+    } else {
+      l.kind = LesionMarkKind::Markup;
+      l.markup = existingPath(v["markup"], key + ".markup");
+    }
+    if ((v.contains("segment") && l.kind != LesionMarkKind::Mask) ||
+        (v.contains("diameter_mm") && l.kind != LesionMarkKind::CenterDiameter))
+      fail(ErrorCode::InvalidArgument, key, "segment goes with mask, diameter_mm with center");
+    if (v.contains("followup_status")) {
+      l.followupStatus = text(v["followup_status"], key + ".followup_status");
+      if (l.followupStatus != "visible" && l.followupStatus != "shrunk" && l.followupStatus != "disappeared")
+        fail(ErrorCode::InvalidArgument, key + ".followup_status", "must be visible, shrunk or disappeared");
+    }
+    return l;
+  }
+
+  CaseFile read(const json& root) const {
+    onlyKeys(root, "",
+             {"patient", "baseline", "followup", "followup_liver", "baseline_liver", "lesions", "margin_mm",
+              "bsa_formula", "telv_formula", "registration_metric", "comment"});
+    CaseFile c;
+    c.file = m_file;
+    for (const char* required : {"baseline", "followup", "lesions"})
+      if (!root.contains(required))
+        fail(ErrorCode::InvalidArgument, required, "is required");
+    if (root.contains("patient")) {
+      const json& p = root["patient"];
+      onlyKeys(p, "patient", {"height_cm", "weight_kg", "liver_condition"});
+      if (p.contains("height_cm") && !p["height_cm"].is_null())
+        c.patient.heightCm = number(p["height_cm"], "patient.height_cm");
+      if (p.contains("weight_kg") && !p["weight_kg"].is_null())
+        c.patient.weightKg = number(p["weight_kg"], "patient.weight_kg");
+      if (p.contains("liver_condition")) {
+        const auto cond = parseLiverCondition(text(p["liver_condition"], "patient.liver_condition"));
+        if (!cond)
+          fail(ErrorCode::InvalidArgument, "patient.liver_condition", "must be normal, chemotherapy or cirrhosis");
+        c.patient.liverCondition = *cond;
+      }
+    }
+    c.baseline = series(root["baseline"], "baseline");
+    c.followup = series(root["followup"], "followup");
+    if (root.contains("followup_liver"))
+      c.followupLiver = existingPath(root["followup_liver"], "followup_liver");
+    if (root.contains("baseline_liver"))
+      c.baselineLiver = existingPath(root["baseline_liver"], "baseline_liver");
+    const json& lesions = root["lesions"];
+    if (!lesions.is_array())
+      fail(ErrorCode::InvalidArgument, "lesions", "must be a list");
+    std::set<std::string> ids;
+    for (std::size_t k = 0; k < lesions.size(); ++k) {
+      c.lesions.push_back(lesion(lesions[k], k));
+      if (!ids.insert(c.lesions.back().id).second)
+        fail(ErrorCode::InvalidArgument, "lesions[" + std::to_string(k) + "].id",
+             "duplicate id '" + c.lesions.back().id + "'");
+    }
+    if (root.contains("margin_mm")) {
+      c.marginMm = number(root["margin_mm"], "margin_mm");
+      if (!(c.marginMm >= 0.0 && c.marginMm <= 50.0))
+        fail(ErrorCode::InvalidArgument, "margin_mm", "must be between 0 and 50 mm");
+    }
+    if (root.contains("bsa_formula")) {
+      const auto f = parseBsaFormula(text(root["bsa_formula"], "bsa_formula"));
+      if (!f)
+        fail(ErrorCode::InvalidArgument, "bsa_formula", "must be mosteller or dubois");
+      c.bsaFormula = *f;
+    }
+    if (root.contains("telv_formula")) {
+      const auto f = parseTelvFormula(text(root["telv_formula"], "telv_formula"));
+      if (!f)
+        fail(ErrorCode::InvalidArgument, "telv_formula", "must be vauthey, urata or heinemann");
+      c.telvFormula = *f;
+    }
+    if (root.contains("registration_metric")) {
+      c.registrationMetric = text(root["registration_metric"], "registration_metric");
+      if (c.registrationMetric != "auto" && c.registrationMetric != "ncc" && c.registrationMetric != "mi")
+        fail(ErrorCode::InvalidArgument, "registration_metric", "must be auto, ncc or mi");
+    }
+    return c;
+  }
+
+private:
+  fs::path m_file;
+  fs::path m_folder;
+};
+
+} // namespace
+
+CaseFile parseCaseFile(const std::string& text, const fs::path& file) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw Error(ErrorCode::InvalidFormat, std::string("not valid JSON: ") + e.what(), file.string());
+  }
+  return Reader(fs::absolute(file)).read(root);
+}
+
+CaseFile readCaseFile(const fs::path& file) {
+  core::requireReadable(file);
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (!in && !in.eof())
+    throw Error(ErrorCode::Io, "read failed", file.string());
+  return parseCaseFile(buffer.str(), file);
+}
+
+const char* name(LesionMarkKind kind) noexcept {
+  switch (kind) {
+  case LesionMarkKind::Mask:
+    return "mask";
+  case LesionMarkKind::CenterDiameter:
+    return "center+diameter";
+  case LesionMarkKind::Click:
+    return "click";
+  case LesionMarkKind::Markup:
+    return "markup";
+  }
+  return "?";
+}
+
+} // namespace vestige::planning

@@ -1,0 +1,86 @@
+// Case-file validation: every mistake is an error naming the key.
+#include "vestige/core/error.h"
+#include "vestige/planning/case_file.h"
+#include "vestige/testing/test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace vestige;
+using namespace vestige::planning;
+namespace fs = std::filesystem;
+
+namespace {
+
+class CaseFileTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = vestige::testing::freshTempDir("case");
+    fs::create_directories(m_dir / "base");
+    fs::create_directories(m_dir / "follow");
+    std::ofstream(m_dir / "l1.nii.gz") << "x";
+  }
+  void expectError(const std::string& json, core::ErrorCode code, const std::string& key) {
+    try {
+      (void)parseCaseFile(json, m_dir / "case.json");
+      ADD_FAILURE() << "no error for: " << json;
+    } catch (const core::Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << "key '" << key << "' not in: " << e.what();
+    }
+  }
+  fs::path m_dir;
+};
+
+const char* kGood = R"({
+  "patient": {"height_cm": 170, "weight_kg": 70, "liver_condition": "chemotherapy"},
+  "baseline": {"series": "base"},
+  "followup": {"series": "follow", "series_uid": "1.2.3"},
+  "lesions": [
+    {"id": "L1", "mask": "l1.nii.gz"},
+    {"id": "L2", "center": [1, 2, 3], "diameter_mm": 14},
+    {"id": "L3", "click": [4, 5, 6], "followup_status": "disappeared"}
+  ],
+  "margin_mm": 10
+})";
+
+} // namespace
+
+TEST_F(CaseFileTest, ReadsTheDocumentedFormat) {
+  const CaseFile c = parseCaseFile(kGood, m_dir / "case.json");
+  EXPECT_EQ(c.patient.heightCm, 170.0);
+  EXPECT_EQ(c.patient.liverCondition, LiverCondition::Chemotherapy);
+  EXPECT_EQ(c.baseline.series, fs::absolute(m_dir / "base").lexically_normal());
+  EXPECT_EQ(c.followup.seriesUid, "1.2.3");
+  ASSERT_EQ(c.lesions.size(), 3u);
+  EXPECT_EQ(c.lesions[0].kind, LesionMarkKind::Mask);
+  EXPECT_EQ(c.lesions[1].kind, LesionMarkKind::CenterDiameter);
+  EXPECT_EQ(c.lesions[1].diameterMm, 14.0);
+  EXPECT_EQ(c.lesions[2].clickLps, (core::Vec3{4, 5, 6}));
+  EXPECT_EQ(c.lesions[2].followupStatus, "disappeared");
+  EXPECT_EQ(c.marginMm, 10.0);
+}
+
+TEST_F(CaseFileTest, ErrorsNameTheKey) {
+  using core::ErrorCode;
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [], "margn_mm": 5})", ErrorCode::InvalidArgument,
+              "margn_mm");
+  expectError(R"({"baseline": "nope", "followup": "follow", "lesions": []})", ErrorCode::NotFound, "baseline");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "mask": "gone.nii.gz"}]})",
+              ErrorCode::NotFound, "lesions[0].mask");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "center": [1,2,3]}]})",
+              ErrorCode::InvalidArgument, "lesions[0].diameter_mm");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "center": [1,2], "diameter_mm": 3}]})",
+              ErrorCode::InvalidArgument, "lesions[0].center");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3]}, {"id": "A", "click": [1,2,3]}]})",
+              ErrorCode::InvalidArgument, "lesions[1].id");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3], "diamter": 3}]})",
+              ErrorCode::InvalidArgument, "lesions[0].diamter");
+  expectError(R"({"patient": {"liver_condition": "fatty"}, "baseline": "base", "followup": "follow", "lesions": []})",
+              ErrorCode::InvalidArgument, "patient.liver_condition");
+  expectError(R"({"baseline": "base", "lesions": []})", ErrorCode::InvalidArgument, "followup");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [], "margin_mm": -1})",
+              ErrorCode::InvalidArgument, "margin_mm");
+  expectError(R"({"baseline": "base", )", ErrorCode::InvalidFormat, "case.json");
+}
