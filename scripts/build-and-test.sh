@@ -5,6 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$here/build}
 "$here/scripts/install-deps.sh"
+# ccache hashes paths relative to the checkout, so clones in other folders (CI) reuse each other's objects.
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVESTIGE_WARNINGS_AS_ERRORS=ON
 cmake --build "$build" --parallel "$(nproc)"
 cd "$build"

@@ -6,6 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$here/build
 "$here/scripts/install-deps.sh"
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
 if [[ ! -f $build/build.ninja ]]; then
   cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 fi
