@@ -1,0 +1,133 @@
+// Comprehensive 3D SR (TID 1500) through dcmsr's template classes, as dcmqi's tid1500writer builds it.
+#include "vestige/dicom/sr_writer.h"
+
+#include "dcmtk_util.h"
+
+#include "vestige/core/error.h"
+
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmsr/cmr/tid1500.h>
+#include <dcmtk/dcmsr/codes/dcm.h>
+#include <dcmtk/dcmsr/dsrdoc.h>
+
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+namespace vestige::dicom {
+
+namespace detail {
+// Shared with the SEG writer (seg_writer.cpp).
+void checkCondition(const OFCondition& cond, const std::string& what, const std::string& context);
+std::string newUid(const char* root);
+std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source);
+void copySourceContext(DcmItem& source, DcmItem& target);
+void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file);
+void currentDateTime(std::string& date, std::string& time);
+} // namespace detail
+
+namespace {
+
+DSRCodedEntryValue code(const CodedConcept& c) {
+  return DSRCodedEntryValue(c.value.c_str(), c.scheme.c_str(), c.meaning.c_str());
+}
+
+std::string numberText(double v) {
+  std::ostringstream s;
+  s << std::setprecision(6) << v;
+  return s.str();
+}
+
+} // namespace
+
+WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObject& seg,
+                                     const std::vector<SrMeasurementGroup>& groups, const DerivedSeriesInfo& info,
+                                     const std::filesystem::path& file) {
+  const std::string context = file.string();
+  auto sourceFile = detail::loadSourceHeader(source);
+  DcmDataset& sourceData = *sourceFile->getDataset();
+  const std::string studyUid = detail::getString(sourceData, DCM_StudyInstanceUID);
+
+  TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
+  detail::checkCondition(report.setLanguage(DSRCodedEntryValue("en-US", "RFC5646", "English (United States)")),
+                         "language", context);
+  detail::checkCondition(report.getObservationContext().addDeviceObserver(
+                             detail::newUid(SITE_INSTANCE_UID_ROOT).c_str(), info.manufacturer.c_str(),
+                             info.manufacturer.c_str(), info.modelName.c_str()),
+                         "observer", context);
+  detail::checkCondition(report.getImageLibrary().createNewImageLibrary(), "image library", context);
+  detail::checkCondition(report.getImageLibrary().addImageGroup(), "image group", context);
+  for (const InstanceHeader& inst : source.instances) {
+    DcmFileFormat ff;
+    if (ff.loadFile(inst.file.string().c_str(), EXS_Unknown, EGL_noChange, 256).good())
+      detail::checkCondition(
+          report.getImageLibrary().addImageEntry(*ff.getDataset(), TID1600_ImageLibrary::withAllDescriptors),
+          "image library entry", inst.file.string());
+  }
+  // Returns a non-error status when nothing was common; either way the library stays valid.
+  (void)report.getImageLibrary().moveCommonImageDescriptorsToImageGroups();
+  detail::checkCondition(report.addProcedureReported(DSRCodedEntryValue("363679005", "SCT", "Imaging procedure")),
+                         "procedure reported", context);
+
+  for (const SrMeasurementGroup& group : groups) {
+    const std::string groupContext = context + ": group '" + group.trackingId + "'";
+    detail::checkCondition(report.addVolumetricROIMeasurements(), "measurement group", groupContext);
+    CMR_TID1411_in_TID1500& m = report.getVolumetricROIMeasurements();
+    detail::checkCondition(m.setTrackingIdentifier(group.trackingId.c_str()), "tracking identifier", groupContext);
+    detail::checkCondition(m.setTrackingUniqueIdentifier(detail::newUid(SITE_INSTANCE_UID_ROOT).c_str()),
+                           "tracking UID", groupContext);
+    DSRImageReferenceValue segment(UID_SegmentationStorage, seg.sopInstanceUid.c_str());
+    segment.getSegmentList().addItem(static_cast<Uint16>(group.referencedSegment));
+    detail::checkCondition(m.setReferencedSegment(segment), "referenced segment", groupContext);
+    detail::checkCondition(m.setSourceSeriesForSegmentation(source.seriesUid.c_str()), "source series", groupContext);
+    detail::checkCondition(m.setFinding(code(group.finding)), "finding", groupContext);
+    if (!group.findingSite.value.empty())
+      detail::checkCondition(m.addFindingSite(code(group.findingSite)), "finding site", groupContext);
+    for (const SrMeasurement& measurement : group.measurements) {
+      const CMR_TID1411_in_TID1500::MeasurementValue value(numberText(measurement.value).c_str(),
+                                                           code(measurement.unit));
+      detail::checkCondition(m.addMeasurement(code(measurement.quantity), value),
+                             "measurement '" + measurement.quantity.meaning + "'", groupContext);
+    }
+    for (const SrQualitative& q : group.qualitative)
+      detail::checkCondition(m.addQualitativeEvaluation(code(q.concept), q.text.c_str()),
+                             "qualitative evaluation '" + q.concept.meaning + "'", groupContext);
+  }
+  if (!report.isValid())
+    throw core::Error(core::ErrorCode::Internal, "TID 1500 measurement report is incomplete", context);
+
+  DSRDocument doc(DSRTypes::DT_Comprehensive3DSR);
+  detail::checkCondition(doc.setTreeFromRootTemplate(report, OFTrue), "SR tree", context);
+  detail::checkCondition(doc.createNewSeriesInStudy(studyUid.c_str()), "SR series", context);
+  detail::checkCondition(doc.setSeriesDescription(info.seriesDescription.c_str()), "series description", context);
+  detail::checkCondition(doc.setManufacturer(info.manufacturer.c_str()), "manufacturer", context);
+  detail::checkCondition(doc.setManufacturerModelName(info.modelName.c_str()), "model", context);
+  detail::checkCondition(doc.setSoftwareVersions(info.softwareVersion.c_str()), "software version", context);
+  detail::checkCondition(doc.setSeriesNumber(std::to_string(info.seriesNumber).c_str()), "series number", context);
+  detail::checkCondition(doc.setInstanceNumber("1"), "instance number", context);
+  detail::checkCondition(doc.completeDocument(), "completion flag", context);
+  // Evidence: the SEG and every source image the measurements rest on.
+  detail::checkCondition(
+      doc.getCurrentRequestedProcedureEvidence().addItem(studyUid.c_str(), seg.seriesInstanceUid.c_str(),
+                                                         seg.sopClassUid.c_str(), seg.sopInstanceUid.c_str()),
+      "evidence", context);
+  for (const InstanceHeader& inst : source.instances)
+    detail::checkCondition(
+        doc.getCurrentRequestedProcedureEvidence().addItem(studyUid.c_str(), source.seriesUid.c_str(),
+                                                           inst.sopClassUid.c_str(), inst.sopInstanceUid.c_str()),
+        "evidence", context);
+
+  DcmFileFormat ff;
+  DcmDataset& d = *ff.getDataset();
+  detail::checkCondition(doc.write(d), "write SR dataset", context);
+  // Patient and study exactly as in the source series (DSRDocument starts from an empty patient).
+  detail::copySourceContext(sourceData, d);
+  d.remove(DCM_FrameOfReferenceUID);
+  d.remove(DCM_PositionReferenceIndicator);
+  const std::string sopUid = detail::getString(d, DCM_SOPInstanceUID);
+  const std::string seriesUid = detail::getString(d, DCM_SeriesInstanceUID);
+  detail::saveAtomically(ff, file);
+  return {file, UID_Comprehensive3DSRStorage, sopUid, seriesUid};
+}
+
+} // namespace vestige::dicom
