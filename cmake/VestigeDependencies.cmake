@@ -16,3 +16,13 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+# Visualization: surfaces, meshes and offscreen renders (VTK stays private to that module).
+find_package(VTK 9.1 REQUIRED COMPONENTS
+  CommonCore CommonDataModel CommonTransforms CommonExecutionModel FiltersCore FiltersGeneral FiltersModeling
+  FiltersGeometry IOGeometry IOImage RenderingCore RenderingOpenGL2 RenderingAnnotation RenderingFreeType
+  InteractionStyle)
+# Report: the PDF (cairo stays private to that module).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+# The renderer needs an X display; Visualization probes it with Xlib before starting Xvfb.
+find_package(X11 REQUIRED)

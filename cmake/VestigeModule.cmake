@@ -68,7 +68,8 @@ endfunction()
 
 # vestige_add_module_tests(<Name> LIBS ...): one CTest test per Modules/<Name>/test/*_test.cpp, named
 # <name>.<file stem>. Suffixes select labels: *_data_test.cpp needs ../shared/data (label 'data', skipped when
-# absent), *_slow_test.cpp is labelled 'slow'. Every test also carries the module's name as label.
+# absent), *_slow_test.cpp is labelled 'slow', *_render_test.cpp (offscreen renders compared with baselines)
+# 'render'. Every test also carries the module's name as label.
 function(vestige_add_module_tests name)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
   string(TOLOWER "${name}" lower)
@@ -82,6 +83,9 @@ function(vestige_add_module_tests name)
     endif()
     if(stem MATCHES "_slow_test$")
       list(APPEND labels slow)
+    endif()
+    if(stem MATCHES "_render_test$")
+      list(APPEND labels render)
     endif()
     vestige_add_gtest(${lower}.${stem} SOURCES "${source}" LIBS vestige::${name} ${ARG_LIBS} LABELS ${labels} ${extra})
   endforeach()

@@ -1,0 +1,58 @@
+#pragma once
+// Triangle surfaces of masks, in LPS millimetres, and their file forms (STL, OBJ, glTF binary). A Mesh is plain data
+// so that the report, tests and writers never see VTK.
+#include "vestige/core/image.h"
+#include "vestige/core/progress.h"
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vestige::visualization {
+
+struct Mesh {
+  std::vector<float> pointsLps;         // x, y, z per point (LPS mm)
+  std::vector<float> normals;           // unit outward normal per point (same layout), may be empty
+  std::vector<std::uint32_t> triangles; // three point indices per triangle, counter-clockwise seen from outside
+
+  [[nodiscard]] std::size_t pointCount() const noexcept { return pointsLps.size() / 3; }
+  [[nodiscard]] std::size_t triangleCount() const noexcept { return triangles.size() / 3; }
+  [[nodiscard]] bool empty() const noexcept { return triangles.empty(); }
+};
+
+struct SurfaceOptions {
+  // Windowed-sinc smoothing (normalized coordinates, so it does not shrink the surface); 0 turns it off.
+  int smoothingIterations = 30;
+  double passBand = 0.05;
+  // Fraction of triangles removed by quadric decimation (volume preserving) when a surface has more than
+  // decimateAbove triangles; 0 keeps every triangle.
+  double decimation = 0.5;
+  std::size_t decimateAbove = 50000;
+};
+
+// Closed surface of the non-zero voxels (flying edges, windowed-sinc smoothing, decimation) enclosing the voxel
+// volume of the mask within 0.5 % (the iso-level is tuned, see mesh.cpp). An empty mask gives an empty mesh. Geometry
+// (origin, spacing, direction) is honoured exactly.
+[[nodiscard]] Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options = {});
+
+// Enclosed volume in mL (divergence theorem); meaningful for closed surfaces.
+[[nodiscard]] double meshVolumeMl(const Mesh& mesh);
+
+// Binary STL / Wavefront OBJ of one mesh, written atomically. Coordinates are LPS mm.
+void writeStl(const Mesh& mesh, const std::filesystem::path& file);
+void writeObj(const Mesh& mesh, const std::filesystem::path& file);
+
+struct ColoredMesh {
+  std::string name;
+  std::array<float, 4> rgba{1.0F, 1.0F, 1.0F, 1.0F}; // linear 0..1, alpha < 1 is drawn translucent
+  const Mesh* mesh = nullptr;
+};
+
+// glTF 2.0 binary (.glb): one node and mesh per entry with a PBR material of its colour (alpha blended when
+// translucent). Coordinates are LPS mm as in every Vestige output (not glTF's metres / Y-up; the asset's "extras"
+// say so), so the meshes overlay the DICOM series and the STL/OBJ files exactly.
+void writeGlb(const std::vector<ColoredMesh>& meshes, const std::filesystem::path& file);
+
+} // namespace vestige::visualization

@@ -1,0 +1,99 @@
+#include "vestige/visualization/scene.h"
+
+#include "vestige/core/error.h"
+
+#include <cctype>
+
+namespace vestige::visualization {
+
+RoleStyle styleOf(Role role) noexcept {
+  // Hues far apart so that each structure is recognisable in translucent overlap and on grey CT; the two site
+  // kinds differ in hue (magenta for vanished, yellow for still visible) so that no legend lookup is needed.
+  switch (role) {
+  case Role::Remnant:
+    return {{102, 187, 106}, 0.3F, "Future liver remnant"};
+  case Role::Resection:
+    return {{255, 152, 0}, 0.3F, "Resection zone (site + margin + uncertainty)"};
+  case Role::SiteDisappeared:
+    return {{224, 64, 251}, 0.75F, "Original site, disappeared (ghost)"};
+  case Role::SiteVisible:
+    return {{255, 235, 59}, 0.75F, "Original site, still visible (ghost)"};
+  case Role::VisibleTumour:
+    return {{229, 57, 53}, 1.0F, "Tumour visible on follow-up"};
+  case Role::Vessels:
+    return {{30, 136, 229}, 1.0F, "Vessels"};
+  case Role::Liver:
+    return {{200, 230, 201}, 0.2F, "Liver"};
+  }
+  return {};
+}
+
+namespace {
+
+std::string fileStem(const std::string& id) {
+  std::string out;
+  for (char c : id)
+    out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_');
+  return out.empty() ? std::string("site") : out;
+}
+
+} // namespace
+
+Scene buildPlanScene(const planning::PlanSummary& summary, const planning::PlanMasks& masks, const core::Mask& vessels,
+                     const SurfaceOptions& options, core::Progress* progress) {
+  Scene scene;
+  const std::size_t total = 3 + summary.lesions.size() + (vessels.empty() ? 0 : 1);
+  std::size_t done = 0;
+  auto add = [&](const std::string& name, const std::string& label, Role role, const core::Mask& mask) {
+    core::reportProgress(progress, "surfaces", static_cast<double>(done) / static_cast<double>(total));
+    ++done;
+    if (mask.empty())
+      return;
+    SceneObject object{name, label, role, surfaceFromMask(mask, options)};
+    if (object.mesh.empty()) {
+      scene.notes.push_back(label + ": empty, no surface");
+      return;
+    }
+    scene.objects.push_back(std::move(object));
+  };
+  add("remnant", styleOf(Role::Remnant).legend, Role::Remnant, masks.remnant);
+  add("resection", styleOf(Role::Resection).legend, Role::Resection, masks.resection);
+  for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
+    const planning::LesionResult& lesion = summary.lesions[k];
+    const Role role = lesion.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+    const core::Mask site = masks.projectedSites.empty()
+                                ? core::Mask{}
+                                : core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));
+    add("site_" + fileStem(lesion.id), "Site " + lesion.id + " (" + lesion.status + ")", role, site);
+  }
+  add("visible_tumour", styleOf(Role::VisibleTumour).legend, Role::VisibleTumour, masks.visibleTumour);
+  if (!vessels.empty())
+    add("vessels", styleOf(Role::Vessels).legend, Role::Vessels, vessels);
+  core::reportProgress(progress, "surfaces", 1.0);
+  return scene;
+}
+
+MeshFiles writeSceneMeshes(const Scene& scene, const std::filesystem::path& folder) {
+  MeshFiles files;
+  std::vector<ColoredMesh> colored;
+  for (const SceneObject& object : scene.objects) {
+    const auto stl = folder / (object.name + ".stl");
+    const auto obj = folder / (object.name + ".obj");
+    writeStl(object.mesh, stl);
+    writeObj(object.mesh, obj);
+    files.files.push_back(stl);
+    files.files.push_back(obj);
+    const RoleStyle style = styleOf(object.role);
+    colored.push_back({object.name,
+                       {style.color.r / 255.0F, style.color.g / 255.0F, style.color.b / 255.0F, style.opacity},
+                       &object.mesh});
+  }
+  if (!colored.empty()) {
+    const auto glb = folder / "plan.glb";
+    writeGlb(colored, glb);
+    files.files.push_back(glb);
+  }
+  return files;
+}
+
+} // namespace vestige::visualization
