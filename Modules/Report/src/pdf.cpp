@@ -1,0 +1,303 @@
+// report.pdf through cairo: A4 pages, the same content as the HTML, tables that break across pages, images two
+// to a row, and the limits on every page's footer.
+#include "content.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/file_util.h"
+#include "vestige/report/report.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace vestige::report {
+
+namespace {
+
+constexpr double kPageW = 595.0, kPageH = 842.0, kMargin = 42.0, kBottom = kPageH - 50.0;
+constexpr double kBody = 8.5, kLine = 11.0;
+
+struct Rgb {
+  double r, g, b;
+};
+
+class PdfWriter {
+public:
+  PdfWriter(cairo_t* cr) : m_cr(cr) {}
+
+  void font(double size, bool bold) {
+    cairo_select_font_face(m_cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(m_cr, size);
+  }
+
+  double width(const std::string& text) {
+    cairo_text_extents_t e;
+    cairo_text_extents(m_cr, text.c_str(), &e);
+    return e.x_advance;
+  }
+
+  std::vector<std::string> wrap(const std::string& text, double maxWidth) {
+    std::vector<std::string> lines;
+    std::string line, word;
+    auto flushWord = [&]() {
+      if (word.empty())
+        return;
+      const std::string candidate = line.empty() ? word : line + " " + word;
+      if (!line.empty() && width(candidate) > maxWidth) {
+        lines.push_back(line);
+        line = word;
+      } else {
+        line = candidate;
+      }
+      word.clear();
+    };
+    for (char ch : text) {
+      if (ch == ' ')
+        flushWord();
+      else
+        word += ch;
+    }
+    flushWord();
+    if (!line.empty() || lines.empty())
+      lines.push_back(line);
+    return lines;
+  }
+
+  void ensure(double height) {
+    if (m_y + height > kBottom)
+      newPage();
+  }
+
+  void newPage() {
+    footer();
+    cairo_show_page(m_cr);
+    ++m_page;
+    m_y = kMargin;
+  }
+
+  void footer() {
+    font(7, false);
+    cairo_set_source_rgb(m_cr, 0.4, 0.4, 0.4);
+    cairo_move_to(m_cr, kMargin, kPageH - 24);
+    cairo_show_text(m_cr, "Vestige - research software, not a certified medical device. Imaging volumes, not weights.");
+    const std::string page = "page " + std::to_string(m_page);
+    cairo_move_to(m_cr, kPageW - kMargin - width(page), kPageH - 24);
+    cairo_show_text(m_cr, page.c_str());
+  }
+
+  void text(const std::string& s, double size, bool bold, Rgb color = {0.13, 0.13, 0.13}, double indent = 0) {
+    font(size, bold);
+    const double lineH = size * 1.3;
+    for (const std::string& line : wrap(s, kPageW - 2 * kMargin - indent)) {
+      ensure(lineH);
+      cairo_set_source_rgb(m_cr, color.r, color.g, color.b);
+      cairo_move_to(m_cr, kMargin + indent, m_y + size);
+      cairo_show_text(m_cr, line.c_str());
+      m_y += lineH;
+    }
+  }
+
+  void heading(const std::string& s) {
+    ensure(40);
+    m_y += 8;
+    text(s, 12, true);
+    cairo_set_source_rgb(m_cr, 0.8, 0.8, 0.8);
+    cairo_set_line_width(m_cr, 1);
+    cairo_move_to(m_cr, kMargin, m_y + 1);
+    cairo_line_to(m_cr, kPageW - kMargin, m_y + 1);
+    cairo_stroke(m_cr);
+    m_y += 5;
+  }
+
+  void box(const std::vector<std::string>& lines, Rgb fill, Rgb border, double size, bool bold) {
+    font(size, bold);
+    std::vector<std::string> wrapped;
+    for (const std::string& l : lines)
+      for (const std::string& w : wrap(l, kPageW - 2 * kMargin - 16))
+        wrapped.push_back(w);
+    const double h = static_cast<double>(wrapped.size()) * size * 1.3 + 10;
+    ensure(h);
+    cairo_rectangle(m_cr, kMargin, m_y, kPageW - 2 * kMargin, h);
+    cairo_set_source_rgb(m_cr, fill.r, fill.g, fill.b);
+    cairo_fill_preserve(m_cr);
+    cairo_set_source_rgb(m_cr, border.r, border.g, border.b);
+    cairo_set_line_width(m_cr, 0.8);
+    cairo_stroke(m_cr);
+    double y = m_y + 5;
+    cairo_set_source_rgb(m_cr, 0.1, 0.1, 0.1);
+    for (const std::string& w : wrapped) {
+      cairo_move_to(m_cr, kMargin + 8, y + size);
+      cairo_show_text(m_cr, w.c_str());
+      y += size * 1.3;
+    }
+    m_y += h + 6;
+  }
+
+  void table(const detail::Table& t) {
+    heading(t.title);
+    const double total = kPageW - 2 * kMargin;
+    std::vector<double> widths = t.widths;
+    const std::size_t cols = t.header.empty() ? 2 : t.header.size();
+    if (widths.size() != cols)
+      widths.assign(cols, 1.0 / static_cast<double>(cols));
+    auto row = [&](const std::vector<std::string>& cells, bool header, bool flagged) {
+      std::vector<std::vector<std::string>> wrapped;
+      std::size_t lines = 1;
+      for (std::size_t c = 0; c < cols; ++c) {
+        font(kBody, header || (t.header.empty() && c == 0) || flagged);
+        wrapped.push_back(wrap(c < cells.size() ? cells[c] : "", widths[c] * total - 6));
+        lines = std::max(lines, wrapped.back().size());
+      }
+      const double h = static_cast<double>(lines) * kLine + 4;
+      ensure(h);
+      double x = kMargin;
+      for (std::size_t c = 0; c < cols; ++c) {
+        const double w = widths[c] * total;
+        cairo_rectangle(m_cr, x, m_y, w, h);
+        if (header || (t.header.empty() && c == 0))
+          cairo_set_source_rgb(m_cr, 0.95, 0.95, 0.95);
+        else if (flagged)
+          cairo_set_source_rgb(m_cr, 0.99, 0.89, 0.89);
+        else
+          cairo_set_source_rgb(m_cr, 1, 1, 1);
+        cairo_fill_preserve(m_cr);
+        cairo_set_source_rgb(m_cr, 0.8, 0.8, 0.8);
+        cairo_set_line_width(m_cr, 0.5);
+        cairo_stroke(m_cr);
+        font(kBody, header || (t.header.empty() && c == 0) || flagged);
+        cairo_set_source_rgb(m_cr, 0.1, 0.1, 0.1);
+        double y = m_y + 2;
+        for (const std::string& line : wrapped[c]) {
+          cairo_move_to(m_cr, x + 3, y + kBody);
+          cairo_show_text(m_cr, line.c_str());
+          y += kLine;
+        }
+        x += w;
+      }
+      m_y += h;
+    };
+    if (!t.header.empty())
+      row(t.header, true, false);
+    for (const auto& r : t.rows)
+      row(r, false, !r.empty() && r.back() == "MISSING METASTASIS");
+    if (!t.note.empty()) {
+      m_y += 2;
+      text(t.note, 7.5, false, {0.4, 0.4, 0.4});
+    }
+  }
+
+  // Images two to a row with captions.
+  void images(const std::vector<ReportImage>& list) {
+    const double gap = 12, w = (kPageW - 2 * kMargin - gap) / 2;
+    for (std::size_t i = 0; i < list.size(); i += 2) {
+      double rowH = 0;
+      std::vector<std::pair<cairo_surface_t*, double>> row;
+      for (std::size_t k = i; k < std::min(i + 2, list.size()); ++k) {
+        cairo_surface_t* img = cairo_image_surface_create_from_png(list[k].file.string().c_str());
+        if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+          cairo_surface_destroy(img);
+          throw core::Error(core::ErrorCode::InvalidFormat, "cannot read PNG for the PDF", list[k].file.string());
+        }
+        const double scale = w / cairo_image_surface_get_width(img);
+        rowH = std::max(rowH, cairo_image_surface_get_height(img) * scale);
+        row.emplace_back(img, scale);
+      }
+      ensure(rowH + 16);
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        const double x = kMargin + static_cast<double>(k) * (w + gap);
+        cairo_save(m_cr);
+        cairo_translate(m_cr, x, m_y);
+        cairo_scale(m_cr, row[k].second, row[k].second);
+        cairo_set_source_surface(m_cr, row[k].first, 0, 0);
+        cairo_paint(m_cr);
+        cairo_restore(m_cr);
+        cairo_surface_destroy(row[k].first);
+        font(7.5, false);
+        cairo_set_source_rgb(m_cr, 0.3, 0.3, 0.3);
+        const auto caption = wrap(list[i + k].caption, w);
+        cairo_move_to(m_cr, x, m_y + rowH + 9);
+        cairo_show_text(m_cr, caption.front().c_str());
+      }
+      m_y += rowH + 16;
+    }
+  }
+
+  void finish() { footer(); }
+
+  double m_y = kMargin;
+
+private:
+  cairo_t* m_cr;
+  int m_page = 1;
+};
+
+} // namespace
+
+void writeReportPdf(const planning::PlanSummary& summary, const std::vector<ReportImage>& images,
+                    const std::filesystem::path& file, const std::vector<std::string>& exportNotes) {
+  const detail::Content c = detail::buildContent(summary, exportNotes);
+  core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
+    cairo_surface_t* surface = cairo_pdf_surface_create(tmp.string().c_str(), kPageW, kPageH);
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, c.title.c_str());
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Vestige");
+    cairo_t* cr = cairo_create(surface);
+    std::unique_ptr<cairo_t, void (*)(cairo_t*)> crOwner(cr, cairo_destroy);
+    std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surfaceOwner(surface, cairo_surface_destroy);
+    PdfWriter pdf(cr);
+    pdf.text(c.title, 18, true);
+    pdf.text(c.subtitle, 8, false, {0.4, 0.4, 0.4});
+    pdf.m_y += 6;
+    std::vector<std::string> limits{"Limits."};
+    for (const std::string& l : limitsStatement())
+      limits.push_back("- " + l);
+    pdf.box(limits, {1.0, 0.96, 0.9}, {0.94, 0.7, 0.42}, 7.5, false);
+    pdf.box({c.verdict}, c.sufficient ? Rgb{0.9, 0.96, 0.92} : Rgb{0.99, 0.91, 0.91},
+            c.sufficient ? Rgb{0.49, 0.77, 0.54} : Rgb{0.9, 0.45, 0.45}, 12, true);
+    for (const detail::Table& t : c.tables) {
+      pdf.table(t);
+      if (t.title == "Original sites") {
+        pdf.heading("Missing metastases");
+        if (c.missingMetastases.empty())
+          pdf.text("None: no disappeared site would be left in the remnant under the visible-only scenario.", kBody,
+                   false);
+        for (const std::string& m : c.missingMetastases)
+          pdf.text(m, kBody, true, {0.72, 0.11, 0.11});
+      }
+    }
+    std::string group;
+    std::vector<ReportImage> batch;
+    auto flush = [&]() {
+      if (batch.empty())
+        return;
+      pdf.heading(group == "views" ? std::string("3D views") : "Site " + group + ": slices");
+      pdf.images(batch);
+      batch.clear();
+    };
+    for (const ReportImage& image : images) {
+      if (image.group != group) {
+        flush();
+        group = image.group;
+      }
+      batch.push_back(image);
+    }
+    flush();
+    if (!c.notes.empty()) {
+      pdf.heading("Notes");
+      for (const std::string& n : c.notes)
+        pdf.text("- " + n, kBody, false);
+    }
+    pdf.finish();
+    cairo_show_page(cr);
+    crOwner.reset();
+    cairo_surface_finish(surface);
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS)
+      throw core::Error(core::ErrorCode::Io,
+                        std::string("cannot write PDF: ") + cairo_status_to_string(cairo_surface_status(surface)),
+                        file.string());
+  });
+}
+
+} // namespace vestige::report

@@ -1,0 +1,234 @@
+// The report and exports of one plan: pictures, meshes, DICOM, then the HTML and PDF that show them.
+#include "vestige/report/report.h"
+
+#include "content.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/file_util.h"
+#include "vestige/dicom/mask_io.h"
+#include "vestige/dicom/sc_writer.h"
+#include "vestige/dicom/seg_writer.h"
+#include "vestige/dicom/series_loader.h"
+#include "vestige/dicom/sr_writer.h"
+#include "vestige/visualization/render.h"
+#include "vestige/visualization/scene.h"
+
+#include <cctype>
+#include <optional>
+
+namespace vestige::report {
+
+namespace {
+
+namespace fs = std::filesystem;
+using visualization::Role;
+
+std::string stem(const std::string& id) {
+  std::string out;
+  for (char c : id)
+    out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_');
+  return out.empty() ? std::string("site") : out;
+}
+
+std::array<std::uint8_t, 3> rgbOf(Role role) {
+  const auto c = visualization::styleOf(role).color;
+  return {c.r, c.g, c.b};
+}
+
+const dicom::CodedConcept kAnatomical{"123037004", "SCT", "Anatomical Structure"};
+const dicom::CodedConcept kLiver{"10200004", "SCT", "Liver"};
+const dicom::CodedConcept kAltered{"49755003", "SCT", "Morphologically Altered Structure"};
+const dicom::CodedConcept kMetastasis{"14799000", "SCT", "Neoplasm, Secondary"};
+const dicom::CodedConcept kVolume{"118565006", "SCT", "Volume"};
+const dicom::CodedConcept kDiameter{"81827009", "SCT", "Diameter"};
+const dicom::CodedConcept kDepth{"111020", "DCM", "Depth"};
+const dicom::CodedConcept kMl{"ml", "UCUM", "milliliter"};
+const dicom::CodedConcept kMm{"mm", "UCUM", "millimeter"};
+const dicom::CodedConcept kPercent{"%", "UCUM", "percent"};
+// Concepts no standard terminology names: a private coding scheme (designators starting with 99 are private).
+const dicom::CodedConcept kFlr{"FLR", "99VESTIGE", "Future liver remnant fraction"};
+const dicom::CodedConcept kSflr{"SFLR", "99VESTIGE", "Standardized future liver remnant fraction"};
+const dicom::CodedConcept kGrow{"GROW", "99VESTIGE", "Resection margin plus registration uncertainty"};
+const dicom::CodedConcept kStatus{"STATUS", "99VESTIGE", "Status on follow-up"};
+const dicom::CodedConcept kMissing{"MISSING", "99VESTIGE", "Missing metastasis under visible-only resection"};
+
+// The follow-up as a DICOM series whose grid is the plan's; nullopt (with a note) when it is not one.
+std::optional<dicom::LoadedSeries> followupSeries(const planning::PlanSummary& summary, const core::ImageGeometry& grid,
+                                                  std::vector<std::string>& notes) {
+  const fs::path source = summary.followup.source;
+  if (source.empty() || !fs::exists(source)) {
+    notes.push_back("DICOM export skipped: follow-up source '" + source.string() + "' not found");
+    return std::nullopt;
+  }
+  const std::string ext = core::fullExtension(source);
+  if (fs::is_regular_file(source) &&
+      (ext == ".nii" || ext == ".nii.gz" || ext == ".nrrd" || ext == ".mha" || ext == ".mhd")) {
+    notes.push_back("DICOM export skipped: the follow-up was a volume file, not a DICOM series (" + source.string() +
+                    ")");
+    return std::nullopt;
+  }
+  dicom::LoadOptions options;
+  options.seriesUid = summary.followup.seriesUid;
+  dicom::LoadedSeries loaded = dicom::loadSeries(source, options);
+  if (!core::sameGrid(loaded.image.geometry, grid, 0.01)) {
+    notes.push_back("DICOM export skipped: the plan's grid (" + core::describe(grid) +
+                    ") is not the follow-up series' grid (" + core::describe(loaded.image.geometry) + ")");
+    return std::nullopt;
+  }
+  return loaded;
+}
+
+std::vector<fs::path> exportDicom(const planning::PlanSummary& summary, const planning::PlanMasks& masks,
+                                  const std::vector<ReportImage>& images, const fs::path& folder,
+                                  std::vector<std::string>& notes, core::Progress* progress) {
+  auto loaded = followupSeries(summary, masks.liver.geometry, notes);
+  if (!loaded)
+    return {};
+  const core::ImageGeometry& g = loaded->image.geometry; // exact DICOM geometry for the frames
+  auto onGrid = [&](core::Mask m) {
+    m.geometry = g;
+    return m;
+  };
+  std::vector<dicom::SegmentSpec> segments;
+  std::vector<dicom::SrMeasurementGroup> groups;
+  auto addOrgan = [&](const std::string& label, const std::string& description, Role role, const core::Mask& mask,
+                      double volumeMl, std::vector<dicom::SrMeasurement> extra) {
+    segments.push_back({label, description, kAnatomical, kLiver, {}, rgbOf(role), "", onGrid(mask)});
+    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(segments.size()), kLiver, {}, {}, {}};
+    group.measurements.push_back({kVolume, volumeMl, kMl});
+    group.measurements.insert(group.measurements.end(), extra.begin(), extra.end());
+    groups.push_back(group);
+  };
+  addOrgan("Liver", "Follow-up liver, tumours included", Role::Liver, masks.liver, summary.liverMl, {});
+  std::vector<dicom::SrMeasurement> flr{{kFlr, summary.flrPercent, kPercent}};
+  if (summary.sflrPercent)
+    flr.push_back({kSflr, *summary.sflrPercent, kPercent});
+  addOrgan("Future liver remnant", "Liver minus all resection zones (all original sites)", Role::Remnant, masks.remnant,
+           summary.remnantMl, flr);
+  addOrgan("Resection zone", "Original sites grown by margin plus registration uncertainty, clipped to the liver",
+           Role::Resection, masks.resection, summary.resectedMl, {});
+  for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
+    const planning::LesionResult& l = summary.lesions[k];
+    const Role role = l.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+    core::Mask site = core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));
+    const std::string label = ("Site " + l.id).substr(0, 64);
+    segments.push_back({label, ("Original site, baseline extent projected onto follow-up; " + l.status).substr(0, 64),
+                        kAltered, kMetastasis, kLiver, rgbOf(role), l.id, onGrid(std::move(site))});
+    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(segments.size()), kMetastasis, kLiver, {}, {}};
+    group.measurements = {{kVolume, l.projectedVolumeMl, kMl},
+                          {kDiameter, l.baselineDiameterMm, kMm},
+                          {kDepth, l.depthBelowSurfaceMm, kMm},
+                          {kGrow, l.growMm > 0 ? l.growMm : summary.marginMm + l.uncertaintyMm, kMm}};
+    group.qualitative = {{kStatus, l.status}, {kMissing, l.missingMetastasis ? "yes" : "no"}};
+    groups.push_back(group);
+  }
+  if (!masks.visibleTumour.empty() && core::countNonZero(masks.visibleTumour) > 0) {
+    segments.push_back({"Visible tumour", "Tumour visible on the follow-up", kAltered, kMetastasis, kLiver,
+                        rgbOf(Role::VisibleTumour), "", onGrid(masks.visibleTumour)});
+    groups.push_back({"Visible tumour",
+                      static_cast<unsigned>(segments.size()),
+                      kMetastasis,
+                      kLiver,
+                      {{kVolume, summary.tumourMl, kMl}},
+                      {}});
+  }
+
+  std::vector<fs::path> files;
+  dicom::DerivedSeriesInfo info;
+  info.seriesDescription = "Vestige plan segmentation";
+  info.seriesNumber = 9001;
+  info.contentLabel = "VESTIGE_PLAN";
+  core::SubProgress segProgress(progress, 0.0, 0.6);
+  const dicom::WrittenObject seg =
+      dicom::writeSegmentation(loaded->series, segments, info, folder / "plan_seg.dcm", &segProgress);
+  files.push_back(seg.file);
+  info.seriesDescription = "Vestige plan measurements";
+  info.seriesNumber = 9002;
+  files.push_back(dicom::writeMeasurementReport(loaded->series, seg, groups, info, folder / "plan_sr.dcm").file);
+  core::reportProgress(progress, "DICOM", 0.8);
+  std::vector<dicom::CapturedImage> captures;
+  for (const ReportImage& image : images) {
+    const visualization::RgbImage png = visualization::readPng(image.file);
+    captures.push_back({png.width, png.height, png.rgb, image.caption});
+  }
+  if (!captures.empty()) {
+    info.seriesDescription = "Vestige plan pictures";
+    info.seriesNumber = 9003;
+    for (const auto& w : dicom::writeSecondaryCaptures(loaded->series, captures, info, folder, "plan_sc"))
+      files.push_back(w.file);
+  }
+  core::reportProgress(progress, "DICOM", 1.0);
+  return files;
+}
+
+} // namespace
+
+ReportFiles writeReport(const planning::PlanSummary& summary, const planning::PlanMasks& masks,
+                        const fs::path& outFolder, const ReportOptions& options, core::Progress* progress) {
+  ReportFiles out;
+  fs::create_directories(outFolder / "images");
+  core::reportProgress(progress, "report", 0.0);
+
+  // Slices (CPU) first: they need no display.
+  for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
+    const planning::LesionResult& l = summary.lesions[k];
+    for (auto plane : {visualization::SlicePlane::Axial, visualization::SlicePlane::Coronal}) {
+      const fs::path file =
+          outFolder / "images" / ("site_" + stem(l.id) + "_" + visualization::slicePlaneName(plane) + ".png");
+      visualization::writePng(visualization::renderSiteSlice(summary, masks, k, plane), file);
+      out.images.push_back({file,
+                            "Site " + l.id + " (" + l.status + "), " + visualization::slicePlaneName(plane) +
+                                " through the projected centre; patient right on the left",
+                            l.id});
+    }
+  }
+  core::reportProgress(progress, "report", 0.1);
+
+  core::Mask vessels;
+  if (!options.vessels.empty())
+    vessels = dicom::conformMask(dicom::loadMask(options.vessels), masks.liver.geometry, "vessels");
+  visualization::Scene scene;
+  if (options.renders || options.meshes) {
+    core::SubProgress sub(progress, 0.1, 0.4);
+    scene = visualization::buildPlanScene(summary, masks, vessels, options.surface, &sub);
+    out.notes.insert(out.notes.end(), scene.notes.begin(), scene.notes.end());
+  }
+  std::vector<ReportImage> views;
+  if (options.renders) {
+    visualization::DisplayGuard display; // starts Xvfb when no display answers
+    visualization::RenderOptions render;
+    render.width = render.height = options.renderSize;
+    for (visualization::View view : visualization::kAllViews) {
+      const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(view) + ".png");
+      visualization::writePng(visualization::renderScene(scene, view, render), file);
+      views.push_back({file, std::string(visualization::viewName(view)) + " view", "views"});
+      core::throwIfCancelled(progress);
+    }
+    out.images.insert(out.images.begin(), views.begin(), views.end());
+  }
+  core::reportProgress(progress, "report", 0.55);
+  if (options.meshes) {
+    const auto meshes = visualization::writeSceneMeshes(scene, outFolder / "meshes");
+    out.meshes = meshes.files;
+  }
+  core::reportProgress(progress, "report", 0.65);
+  if (options.dicom) {
+    core::SubProgress sub(progress, 0.65, 0.9);
+    out.dicom = exportDicom(summary, masks, out.images, outFolder / "dicom", out.notes, &sub);
+  }
+  out.html = outFolder / "report.html";
+  core::writeTextAtomically(out.html, reportHtml(summary, out.images, out.notes));
+  out.pdf = outFolder / "report.pdf";
+  writeReportPdf(summary, out.images, out.pdf, out.notes);
+  core::reportProgress(progress, "report", 1.0);
+  return out;
+}
+
+ReportFiles writeReport(const fs::path& planFolder, const ReportOptions& options, core::Progress* progress) {
+  core::requireReadable(planFolder, true);
+  const planning::PlanSummary summary = planning::readPlanSummary(planFolder);
+  const planning::PlanMasks masks = planning::readPlanMasks(planFolder);
+  return writeReport(summary, masks, planFolder, options, progress);
+}
+
+} // namespace vestige::report
