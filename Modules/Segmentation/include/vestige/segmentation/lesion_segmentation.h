@@ -1,0 +1,32 @@
+#pragma once
+// Semi-automatic lesion segmentation from one click: the lesion is grown from the clicked point inside a sphere,
+// against the tissue around it. Hypo- and hyper-dense lesions are both handled: the side is decided by comparing
+// the intensity at the click with the surrounding tissue.
+#include "vestige/core/image.h"
+#include "vestige/core/progress.h"
+
+namespace vestige::segmentation {
+
+struct LesionClickOptions {
+  double maxRadiusMm = 45.0;    // the lesion is looked for inside this sphere around the click
+  double openingRadiusMm = 3.0; // bridges thinner than this are cut (leaks into neighbouring structures)
+  double smoothingMm = 1.5;     // Gaussian sigma before thresholding
+  double toleranceSd = 1.5;     // boundary at `toleranceSd` robust SDs of the surrounding tissue from its mode
+};
+
+struct LesionClickResult {
+  core::Mask mask;            // on the image's grid
+  bool hypodense = true;      // darker than its surroundings
+  double lesionHu = 0.0;      // median near the click (smoothed)
+  double surroundingHu = 0.0; // mode of the tissue in the sphere's outer shell
+  double thresholdHu = 0.0;   // boundary used
+  double volumeMl = 0.0;
+};
+
+// clickLps: a point inside the lesion, LPS mm. Throws core::Error(InvalidArgument) when the click is outside the
+// image, Error(InconsistentData) when nothing lesion-like is found at the click.
+[[nodiscard]] LesionClickResult segmentLesionFromClick(const core::Image& image, const core::Vec3& clickLps,
+                                                       const LesionClickOptions& options = {},
+                                                       core::Progress* progress = nullptr);
+
+} // namespace vestige::segmentation

@@ -1,0 +1,45 @@
+#pragma once
+// Binary morphology and connectivity on core::Mask, in LPS millimetres. Erosion and dilation by a ball of any
+// radius go through a Euclidean distance map (cost independent of the radius), so large radii are cheap.
+#include "vestige/core/image.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace vestige::segmentation::detail {
+
+// Distance in mm from each voxel to the nearest non-zero voxel of mask (0 on the mask).
+[[nodiscard]] std::vector<float> distanceToMaskMm(const core::Mask& mask);
+
+[[nodiscard]] core::Mask dilateMm(const core::Mask& mask, double radiusMm);
+[[nodiscard]] core::Mask erodeMm(const core::Mask& mask, double radiusMm);
+[[nodiscard]] core::Mask closeMm(const core::Mask& mask, double radiusMm);
+// Opening that keeps the shape of what survives: erosion, then dilation restricted to the original mask.
+[[nodiscard]] core::Mask openMm(const core::Mask& mask, double radiusMm);
+
+// 6-connected components; labels 1..n in `labels`, sizes[label] voxel counts (sizes[0] = 0).
+struct Components {
+  std::vector<std::uint32_t> labels;
+  std::vector<std::size_t> sizes;
+};
+[[nodiscard]] Components connectedComponents(const core::Mask& mask);
+[[nodiscard]] core::Mask largestComponent(const core::Mask& mask);
+[[nodiscard]] core::Mask componentMask(const Components& c, const core::ImageGeometry& g, std::uint32_t label);
+
+// Fills cavities not connected (6-neighbours) to the volume border, in 3D.
+[[nodiscard]] core::Mask fillHoles3d(const core::Mask& mask);
+// Same per axial slice (k), which also closes cavities that open only upwards or downwards.
+[[nodiscard]] core::Mask fillHolesPerSlice(const core::Mask& mask);
+
+// Grows `seed` within `allowed` by `steps` 6-neighbour steps (geodesic dilation).
+[[nodiscard]] core::Mask geodesicDilate(const core::Mask& seed, const core::Mask& allowed, int steps);
+
+// Elementwise a & b, a | b, a & !b (same grid).
+[[nodiscard]] core::Mask maskAnd(const core::Mask& a, const core::Mask& b);
+[[nodiscard]] core::Mask maskOr(const core::Mask& a, const core::Mask& b);
+[[nodiscard]] core::Mask maskAndNot(const core::Mask& a, const core::Mask& b);
+
+// Nearest-neighbour transfer of a mask onto another grid (through LPS positions).
+[[nodiscard]] core::Mask resampleNearest(const core::Mask& mask, const core::ImageGeometry& target);
+
+} // namespace vestige::segmentation::detail

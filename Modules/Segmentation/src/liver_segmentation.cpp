@@ -1,0 +1,223 @@
+#include "vestige/segmentation/liver_segmentation.h"
+
+#include "binary_ops.h"
+#include "intensity_stats.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/itk_bridge.h"
+
+#include <itkBinShrinkImageFilter.h>
+#include <itkMedianImageFilter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace vestige::segmentation {
+
+namespace {
+
+using namespace detail;
+using FloatItk = itk::Image<float, 3>;
+
+// Soft tissue that can only be a large solid organ once eroded (liver, spleen; muscle is thin).
+constexpr double kSoftTissueLowHu = 60.0;
+constexpr double kSoftTissueHighHu = 200.0;
+constexpr double kBodyThresholdHu = -400.0;
+constexpr double kCoreErosionMm = 8.0;
+// Opening radius that cuts the liver from stomach, heart, IVC and kidney where they touch over a thin band.
+constexpr double kBridgeRadiusMm = 8.0;
+constexpr int kRegrowSteps = 5;
+// Tumours and vessels bite into the liver's outline; a large closing restores the outline over them.
+constexpr double kOutlineClosingMm = 20.0;
+constexpr double kFinalClosingMm = 6.0;
+
+core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
+  return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
+    auto shrink = itk::BinShrinkImageFilter<FloatItk, FloatItk>::New();
+    shrink->SetInput(core::toItk(ct));
+    itk::BinShrinkImageFilter<FloatItk, FloatItk>::ShrinkFactorsType factors;
+    for (unsigned a = 0; a < 3; ++a)
+      factors[a] = static_cast<unsigned>(std::max(1L, std::lround(workingSpacingMm / ct.geometry.spacingMm[a])));
+    shrink->SetShrinkFactors(factors);
+    auto median = itk::MedianImageFilter<FloatItk, FloatItk>::New();
+    median->SetInput(shrink->GetOutput());
+    median->SetRadius(1);
+    median->Update();
+    return core::fromItk<float>(*median->GetOutput());
+  });
+}
+
+core::Mask thresholdMask(const core::Image& image, double lowHu, double highHu) {
+  core::Mask m(image.geometry, 0);
+  for (std::size_t v = 0; v < m.voxels.size(); ++v)
+    m.voxels[v] = (image.voxels[v] > lowHu && image.voxels[v] < highHu) ? 1 : 0;
+  return m;
+}
+
+core::Mask bodyMask(const core::Image& image, const std::optional<core::BoundsLps>& box) {
+  core::Mask body = fillHolesPerSlice(largestComponent(thresholdMask(image, kBodyThresholdHu, 1e9)));
+  if (box) {
+    const auto& g = image.geometry;
+    for (std::size_t k = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i) {
+          const core::Vec3 p = g.indexToLps({double(i), double(j), double(k)});
+          bool inside = true;
+          for (int a = 0; a < 3; ++a)
+            inside = inside && p[a] >= box->min[a] && p[a] <= box->max[a];
+          if (!inside)
+            body.at(i, j, k) = 0;
+        }
+  }
+  return body;
+}
+
+std::vector<core::Vec3> componentCentroidsLps(const Components& c, const core::ImageGeometry& g) {
+  std::vector<core::Vec3> sum(c.sizes.size(), core::Vec3{0, 0, 0});
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v)
+        if (c.labels[v])
+          sum[c.labels[v]] = core::add(sum[c.labels[v]], core::Vec3{double(i), double(j), double(k)});
+  for (std::size_t l = 1; l < sum.size(); ++l)
+    sum[l] = g.indexToLps(core::scale(sum[l], 1.0 / double(std::max<std::size_t>(c.sizes[l], 1))));
+  return sum;
+}
+
+std::size_t nearestVoxel(const core::ImageGeometry& g, const core::Vec3& lps, const std::string& what) {
+  const core::Vec3 idx = g.lpsToIndex(lps);
+  if (!g.contains(idx))
+    throw core::Error(core::ErrorCode::InvalidArgument, "point " + core::formatVec(lps) + " lies outside the image",
+                      what);
+  return g.size[0] * (g.size[1] * std::size_t(std::lround(idx[2])) + std::size_t(std::lround(idx[1]))) +
+         std::size_t(std::lround(idx[0]));
+}
+
+// The liver's core: the eroded soft-tissue component holding the seed, or else the largest one whose centre lies
+// on the patient's right (LPS x below the body's centre).
+core::Mask findLiverCore(const core::Image& image, const core::Mask& body, const LiverSegmentationOptions& options,
+                         std::vector<std::string>& notes) {
+  const core::Mask core =
+      erodeMm(maskAnd(thresholdMask(image, kSoftTissueLowHu, kSoftTissueHighHu), body), kCoreErosionMm);
+  const Components comps = connectedComponents(core);
+  if (comps.sizes.size() <= 1)
+    throw core::Error(core::ErrorCode::InconsistentData,
+                      "no large soft-tissue organ found (is this a contrast CT of the abdomen?)", "liver segmentation");
+  const auto centroids = componentCentroidsLps(comps, image.geometry);
+  std::uint32_t chosen = 0;
+  if (options.seedLps) {
+    const std::size_t seed = nearestVoxel(image.geometry, *options.seedLps, "--seed");
+    chosen = comps.labels[seed];
+    if (chosen == 0) { // seed near the edge: take the component closest to it
+      double best = 1e300;
+      for (std::uint32_t l = 1; l < comps.sizes.size(); ++l) {
+        const double d = core::distanceMm(centroids[l], *options.seedLps);
+        if (comps.sizes[l] * image.geometry.voxelVolumeMm3() > 50e3 && d < best) {
+          best = d;
+          chosen = l;
+        }
+      }
+    }
+    notes.push_back("liver core chosen at the seed " + core::formatVec(*options.seedLps));
+  } else {
+    core::Vec3 bodyCentre{0, 0, 0};
+    std::size_t n = 0;
+    for (std::size_t k = 0, v = 0; k < body.geometry.size[2]; ++k)
+      for (std::size_t j = 0; j < body.geometry.size[1]; ++j)
+        for (std::size_t i = 0; i < body.geometry.size[0]; ++i, ++v)
+          if (body.voxels[v]) {
+            bodyCentre = core::add(bodyCentre, core::Vec3{double(i), double(j), double(k)});
+            ++n;
+          }
+    const double bodyCentreX =
+        image.geometry.indexToLps(core::scale(bodyCentre, 1.0 / double(std::max<std::size_t>(n, 1))))[0];
+    std::size_t bestSize = 0;
+    for (std::uint32_t l = 1; l < comps.sizes.size(); ++l)
+      if (centroids[l][0] < bodyCentreX && comps.sizes[l] > bestSize) {
+        bestSize = comps.sizes[l];
+        chosen = l;
+      }
+    if (chosen != 0)
+      notes.push_back("liver found automatically: largest solid organ on the patient's right, centre " +
+                      core::formatVec(centroids[chosen], 1));
+  }
+  if (chosen == 0)
+    throw core::Error(core::ErrorCode::InconsistentData,
+                      "no liver-like organ found on the patient's right; give a seed point inside the liver",
+                      "liver segmentation");
+  return componentMask(comps, image.geometry, chosen);
+}
+
+LiverIntensityModel learnModel(const core::Image& image, const core::Mask& coreMask) {
+  std::vector<float> values;
+  for (std::size_t v = 0; v < coreMask.voxels.size(); ++v)
+    if (coreMask.voxels[v])
+      values.push_back(image.voxels[v]);
+  const RobustStats s = robustStats(values);
+  LiverIntensityModel m;
+  m.medianHu = s.median;
+  m.spreadHu = s.spread;
+  // A margin beyond 3 SD keeps partial-volume voxels at the surface.
+  m.lowerHu = s.median - 3.0 * s.spread - 10.0;
+  m.upperHu = s.median + 3.0 * s.spread + 10.0;
+  return m;
+}
+
+core::Mask growLiver(const core::Image& image, const core::Mask& body, const core::Mask& coreMask,
+                     const LiverIntensityModel& model, core::Progress* progress) {
+  const core::Mask parenchyma = maskAnd(thresholdMask(image, model.lowerHu, model.upperHu), body);
+  const core::Mask opened = erodeMm(parenchyma, kBridgeRadiusMm);
+  core::reportProgress(progress, "liver: growing", 0.5);
+  // The opened piece that overlaps the core most is the liver without its bridges.
+  const Components comps = connectedComponents(opened);
+  std::vector<std::size_t> overlap(comps.sizes.size(), 0);
+  for (std::size_t v = 0; v < coreMask.voxels.size(); ++v)
+    if (coreMask.voxels[v] && comps.labels[v])
+      ++overlap[comps.labels[v]];
+  const auto best = static_cast<std::uint32_t>(std::max_element(overlap.begin(), overlap.end()) - overlap.begin());
+  core::Mask liver = best ? componentMask(comps, image.geometry, best) : coreMask;
+  const double voxel = *std::max_element(image.geometry.spacingMm.begin(), image.geometry.spacingMm.end());
+  liver = maskAnd(dilateMm(liver, kBridgeRadiusMm + 0.5 * voxel), parenchyma);
+  liver = largestComponent(geodesicDilate(liver, parenchyma, kRegrowSteps));
+  core::reportProgress(progress, "liver: tumours and vessels", 0.7);
+  // Close the outline over tumours and vessels, but only with tissue (not fat or air) and nothing brighter than
+  // enhanced vessels.
+  const core::Mask outline = closeMm(liver, kOutlineClosingMm);
+  const core::Mask tissue = thresholdMask(image, -30.0, model.upperHu + 30.0);
+  liver = maskOr(liver, maskAnd(outline, tissue));
+  liver = largestComponent(openMm(liver, 2.0));
+  liver = maskOr(liver, closeMm(liver, kFinalClosingMm));
+  return fillHolesPerSlice(fillHoles3d(liver));
+}
+
+} // namespace
+
+LiverSegmentation segmentLiver(const core::Image& ct, const LiverSegmentationOptions& options,
+                               core::Progress* progress) {
+  if (ct.empty())
+    throw core::Error(core::ErrorCode::InvalidArgument, "empty image", "liver segmentation");
+  if (options.seedLps)
+    (void)nearestVoxel(ct.geometry, *options.seedLps, "--seed");
+  LiverSegmentation result;
+  core::reportProgress(progress, "liver: preparing", 0.0);
+  const core::Image image = binAndDenoise(ct, options.workingSpacingMm);
+  core::reportProgress(progress, "liver: body", 0.15);
+  const core::Mask body = bodyMask(image, options.boxLps);
+  core::reportProgress(progress, "liver: finding the liver", 0.25);
+  const core::Mask coreMask = findLiverCore(image, body, options, result.notes);
+  result.model = learnModel(image, coreMask);
+  std::ostringstream model;
+  model.precision(0);
+  model << std::fixed << "liver parenchyma " << result.model.medianHu << " HU (SD " << result.model.spreadHu
+        << "), accepted " << result.model.lowerHu << ".." << result.model.upperHu << " HU";
+  result.notes.push_back(model.str());
+  const core::Mask liver = growLiver(image, body, coreMask, result.model, progress);
+  core::reportProgress(progress, "liver: writing", 0.95);
+  result.liver = resampleNearest(liver, ct.geometry);
+  result.volumeMl = core::maskVolumeMl(result.liver);
+  core::reportProgress(progress, "liver: done", 1.0);
+  return result;
+}
+
+} // namespace vestige::segmentation
