@@ -121,7 +121,7 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
   Table sites{"Original sites",
               {"ID", "Baseline size", "Status", "Projected centre (LPS mm)", "Depth", "Margin + uncert.", "Flag"},
               {},
-              {0.08, 0.17, 0.13, 0.25, 0.1, 0.15, 0.12},
+              {0.07, 0.16, 0.13, 0.23, 0.09, 0.16, 0.16},
               "Depth: projected centre to the follow-up liver surface. Margin + uncertainty: the distance the site "
               "was grown by to form its resection zone."};
   for (const planning::LesionResult& l : s.lesions) {

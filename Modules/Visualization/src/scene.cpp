@@ -23,7 +23,7 @@ RoleStyle styleOf(Role role) noexcept {
   case Role::Vessels:
     return {{30, 136, 229}, 1.0F, "Vessels"};
   case Role::Liver:
-    return {{200, 230, 201}, 0.2F, "Liver"};
+    return {{129, 199, 132}, 0.2F, "Liver"};
   }
   return {};
 }
