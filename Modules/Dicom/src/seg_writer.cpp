@@ -171,7 +171,11 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
                                                                    static_cast<Uint16>(nx), equipment, ident),
                          "create segmentation", context);
   std::unique_ptr<DcmSegmentation> seg(raw);
-  detail::checkCondition(seg->importHierarchy(sourceData, OFTrue, OFTrue, OFTrue, OFFalse), "import patient/study",
+  // Only the attributes a derived object must share: scanners fill optional study attributes (e.g. a
+  // ProcedureCodeSequence without coding scheme, as HCC_009 does) that dcmiod would refuse to write back.
+  DcmDataset shared;
+  detail::copySourceContext(sourceData, shared);
+  detail::checkCondition(seg->importHierarchy(shared, OFTrue, OFTrue, OFTrue, OFFalse), "import patient/study",
                          context);
 
   const std::string seriesUid =
