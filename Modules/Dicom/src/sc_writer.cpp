@@ -61,7 +61,7 @@ std::vector<WrittenObject> writeSecondaryCaptures(const SeriesEntry& source, con
     put(DCM_ConversionType, "WSD"); // workstation
     put(DCM_InstanceNumber, std::to_string(n + 1));
     put(DCM_PatientOrientation, "");
-    put(DCM_Laterality, ""); // type 2C in General Series; the pictures show both sides
+    put(DCM_BodyPartExamined, "ABDOMEN"); // an unpaired part: Laterality (type 2C) is then absent
     put(DCM_ContentDate, date);
     put(DCM_ContentTime, time);
     put(DCM_ImageType, "DERIVED\\SECONDARY");

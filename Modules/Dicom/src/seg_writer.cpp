@@ -163,7 +163,7 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
   detail::checkCondition(ident.setContentDescription(info.contentDescription.empty() ? info.seriesDescription.c_str()
                                                                                      : info.contentDescription.c_str()),
                          "content description", context);
-  detail::checkCondition(ident.setContentCreatorName("VESTIGE"), "content creator", context);
+  detail::checkCondition(ident.setContentCreatorName("Vestige^Planning"), "content creator", context);
   detail::checkCondition(ident.setInstanceNumber("1"), "instance number", context);
 
   DcmSegmentation* raw = nullptr;

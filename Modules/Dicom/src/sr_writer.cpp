@@ -10,6 +10,7 @@
 #include <dcmtk/dcmsr/codes/dcm.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <memory>
 #include <sstream>
@@ -124,6 +125,30 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
   detail::copySourceContext(sourceData, d);
   d.remove(DCM_FrameOfReferenceUID);
   d.remove(DCM_PositionReferenceIndicator);
+  // Private coding schemes (designators starting with "99") are declared, as PS3.3 C.12.1.1.7 asks.
+  {
+    std::vector<std::string> schemes;
+    auto note = [&](const CodedConcept& c) {
+      if (c.scheme.rfind("99", 0) == 0 && std::find(schemes.begin(), schemes.end(), c.scheme) == schemes.end())
+        schemes.push_back(c.scheme);
+    };
+    for (const SrMeasurementGroup& group : groups) {
+      note(group.finding);
+      for (const SrMeasurement& m : group.measurements)
+        note(m.quantity);
+      for (const SrQualitative& q : group.qualitative)
+        note(q.concept);
+    }
+    for (std::size_t n = 0; n < schemes.size(); ++n) {
+      DcmItem* item = nullptr;
+      detail::checkCondition(
+          d.findOrCreateSequenceItem(DCM_CodingSchemeIdentificationSequence, item, static_cast<signed long>(n)),
+          "coding scheme identification", context);
+      item->putAndInsertString(DCM_CodingSchemeDesignator, schemes[n].c_str());
+      item->putAndInsertString(DCM_CodingSchemeName, (info.manufacturer + " local concepts").c_str());
+      item->putAndInsertString(DCM_CodingSchemeResponsibleOrganization, info.manufacturer.c_str());
+    }
+  }
   const std::string sopUid = detail::getString(d, DCM_SOPInstanceUID);
   const std::string seriesUid = detail::getString(d, DCM_SeriesInstanceUID);
   detail::saveAtomically(ff, file);

@@ -205,7 +205,7 @@ public:
         rowH = std::max(rowH, cairo_image_surface_get_height(img) * scale);
         row.emplace_back(img, scale);
       }
-      ensure(rowH + 16);
+      ensure(rowH + 26);
       for (std::size_t k = 0; k < row.size(); ++k) {
         const double x = kMargin + static_cast<double>(k) * (w + gap);
         cairo_save(m_cr);
@@ -217,11 +217,14 @@ public:
         cairo_surface_destroy(row[k].first);
         font(7.5, false);
         cairo_set_source_rgb(m_cr, 0.3, 0.3, 0.3);
-        const auto caption = wrap(list[i + k].caption, w);
-        cairo_move_to(m_cr, x, m_y + rowH + 9);
-        cairo_show_text(m_cr, caption.front().c_str());
+        double y = m_y + rowH + 9;
+        for (const std::string& line : wrap(list[i + k].caption, w)) {
+          cairo_move_to(m_cr, x, y);
+          cairo_show_text(m_cr, line.c_str());
+          y += 9.5;
+        }
       }
-      m_y += rowH + 16;
+      m_y += rowH + 26;
     }
   }
 
@@ -272,6 +275,8 @@ void writeReportPdf(const planning::PlanSummary& summary, const std::vector<Repo
     auto flush = [&]() {
       if (batch.empty())
         return;
+      // Keep a heading with the first row of its pictures (pictures are square, two to a row).
+      pdf.ensure(40 + (kPageW - 2 * kMargin) / 2 + 26);
       pdf.heading(group == "views" ? std::string("3D views") : "Site " + group + ": slices");
       pdf.images(batch);
       batch.clear();

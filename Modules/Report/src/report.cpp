@@ -178,7 +178,7 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
       visualization::writePng(visualization::renderSiteSlice(summary, masks, k, plane), file);
       out.images.push_back({file,
                             "Site " + l.id + " (" + l.status + "), " + visualization::slicePlaneName(plane) +
-                                " through the projected centre; patient right on the left",
+                                " through the projected centre (cross); patient right on the image left; bar 10 mm",
                             l.id});
     }
   }
