@@ -1,7 +1,7 @@
 #include "vestige/segmentation/lesion_segmentation.h"
 
-#include "binary_ops.h"
 #include "intensity_stats.h"
+#include "vestige/segmentation/mask_ops.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"

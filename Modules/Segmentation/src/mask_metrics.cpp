@@ -1,6 +1,6 @@
 #include "vestige/segmentation/mask_metrics.h"
 
-#include "binary_ops.h"
+#include "vestige/segmentation/mask_ops.h"
 
 #include "vestige/core/error.h"
 
@@ -51,7 +51,7 @@ MaskComparison compareMasks(const core::Mask& test, const core::Mask& reference)
   if (a == 0 || b == 0)
     return c;
   const core::Mask sa = surfaceOf(test), sb = surfaceOf(reference);
-  const auto da = detail::distanceToMaskMm(sa), db = detail::distanceToMaskMm(sb);
+  const auto da = distanceToMaskMm(sa), db = distanceToMaskMm(sb);
   std::vector<float> all;
   for (std::size_t v = 0; v < sa.voxels.size(); ++v) {
     if (sa.voxels[v])

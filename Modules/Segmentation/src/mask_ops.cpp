@@ -1,4 +1,4 @@
-#include "binary_ops.h"
+#include "vestige/segmentation/mask_ops.h"
 
 #include "vestige/core/itk_bridge.h"
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <deque>
 
-namespace vestige::segmentation::detail {
+namespace vestige::segmentation {
 
 namespace {
 
@@ -252,4 +252,4 @@ core::Mask resampleNearest(const core::Mask& mask, const core::ImageGeometry& ta
   return out;
 }
 
-} // namespace vestige::segmentation::detail
+} // namespace vestige::segmentation

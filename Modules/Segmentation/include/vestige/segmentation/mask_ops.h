@@ -1,12 +1,13 @@
 #pragma once
-// Binary morphology and connectivity on core::Mask, in LPS millimetres. Erosion and dilation by a ball of any
-// radius go through a Euclidean distance map (cost independent of the radius), so large radii are cheap.
+// Binary morphology and connectivity on core::Mask, in LPS millimetres (also used by Lesions and Planning). Erosion and
+// dilation by a ball of any radius go through a Euclidean distance map (cost independent of the radius), so large radii
+// are cheap.
 #include "vestige/core/image.h"
 
 #include <cstdint>
 #include <vector>
 
-namespace vestige::segmentation::detail {
+namespace vestige::segmentation {
 
 // Distance in mm from each voxel to the nearest non-zero voxel of mask (0 on the mask).
 [[nodiscard]] std::vector<float> distanceToMaskMm(const core::Mask& mask);
@@ -42,4 +43,4 @@ struct Components {
 // Nearest-neighbour transfer of a mask onto another grid (through LPS positions).
 [[nodiscard]] core::Mask resampleNearest(const core::Mask& mask, const core::ImageGeometry& target);
 
-} // namespace vestige::segmentation::detail
+} // namespace vestige::segmentation
