@@ -198,11 +198,13 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
     visualization::DisplayGuard display; // starts Xvfb when no display answers
     visualization::RenderOptions render;
     render.width = render.height = options.renderSize;
-    for (visualization::View view : visualization::kAllViews) {
-      const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(view) + ".png");
-      visualization::writePng(visualization::renderScene(scene, view, render), file);
-      views.push_back({file, std::string(visualization::viewName(view)) + " view", "views"});
-      core::throwIfCancelled(progress);
+    const std::vector<visualization::View> all(std::begin(visualization::kAllViews),
+                                               std::end(visualization::kAllViews));
+    const std::vector<visualization::RgbImage> pictures = visualization::renderViews(scene, all, render);
+    for (std::size_t v = 0; v < all.size(); ++v) {
+      const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(all[v]) + ".png");
+      visualization::writePng(pictures[v], file);
+      views.push_back({file, std::string(visualization::viewName(all[v])) + " view", "views"});
     }
     out.images.insert(out.images.begin(), views.begin(), views.end());
   }

@@ -157,11 +157,17 @@ ImageDifference compareImages(const RgbImage& a, const RgbImage& b, int threshol
 }
 
 RgbImage renderScene(const Scene& scene, View view, const RenderOptions& options) {
+  return renderViews(scene, {view}, options).front();
+}
+
+std::vector<RgbImage> renderViews(const Scene& scene, const std::vector<View>& views, const RenderOptions& options) {
   if (!displayAnswers())
     throw core::Error(core::ErrorCode::Unsupported,
                       "no X display for rendering: create a visualization::DisplayGuard first, install xvfb, or run "
                       "under `xvfb-run -a`",
                       "DISPLAY");
+  // One window, one upload of the meshes, one camera moved per view: the context and the upload cost more than a
+  // frame with software OpenGL.
   vtkNew<vtkRenderer> renderer;
   renderer->SetBackground(0.11, 0.12, 0.15);
   renderer->SetUseDepthPeeling(1); // correct order of the translucent ghosts
@@ -192,37 +198,6 @@ RgbImage renderScene(const Scene& scene, View view, const RenderOptions& options
     renderer->AddActor(actor);
     present.insert(object.role);
   }
-
-  // Camera outside the patient on the viewed side; LPS: anterior is -y, right is -x, superior is +z.
-  double dir[3] = {0, -1, 0}, up[3] = {0, 0, 1};
-  switch (view) {
-  case View::Anterior:
-    dir[0] = 0, dir[1] = -1, dir[2] = 0;
-    break;
-  case View::Posterior:
-    dir[0] = 0, dir[1] = 1, dir[2] = 0;
-    break;
-  case View::Superior:
-    dir[0] = 0, dir[1] = 0, dir[2] = 1;
-    up[0] = 0, up[1] = -1, up[2] = 0;
-    break;
-  case View::Right:
-    dir[0] = -1, dir[1] = 0, dir[2] = 0;
-    break;
-  case View::Left:
-    dir[0] = 1, dir[1] = 0, dir[2] = 0;
-    break;
-  }
-  vtkCamera* camera = renderer->GetActiveCamera();
-  if (!scene.objects.empty()) {
-    const double c[3] = {(bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2, (bounds[4] + bounds[5]) / 2};
-    camera->SetFocalPoint(c);
-    camera->SetPosition(c[0] + 1000 * dir[0], c[1] + 1000 * dir[1], c[2] + 1000 * dir[2]);
-    camera->SetViewUp(up);
-    camera->ParallelProjectionOn(); // true proportions: sizes on the picture compare across views
-    renderer->ResetCamera(bounds);
-    camera->SetParallelScale(camera->GetParallelScale() * 0.85);
-  }
   vtkNew<vtkLight> light; // a head light keeps every view equally lit
   light->SetLightTypeToHeadlight();
   renderer->AddLight(light);
@@ -246,34 +221,26 @@ RgbImage renderScene(const Scene& scene, View view, const RenderOptions& options
     legend->GetEntryTextProperty()->SetFontFamilyToArial();
     renderer->AddViewProp(legend);
   }
+  // Orientation letters (top, bottom, left, right) and the title; their text changes per view.
+  const struct {
+    double x, y;
+    int justify;
+  } letterPlaces[] = {{0.5, 0.955, 1}, {0.5, 0.07, 1}, {0.02, 0.5, 0}, {0.98, 0.5, 2}};
+  std::vector<vtkSmartPointer<vtkTextActor>> letters;
+  vtkNew<vtkTextActor> title;
   if (options.orientationLabels) {
-    double right[3] = {dir[1] * up[2] - dir[2] * up[1], dir[2] * up[0] - dir[0] * up[2],
-                       dir[0] * up[1] - dir[1] * up[0]};
-    // The camera looks along -dir; screen right is (-dir) x up.
-    for (double& r : right)
-      r = -r;
-    const double left[3] = {-right[0], -right[1], -right[2]}, down[3] = {-up[0], -up[1], -up[2]};
-    const struct {
-      const double* v;
-      double x, y;
-      int justify;
-    } labels[] = {{up, 0.5, 0.955, 1}, {down, 0.5, 0.07, 1}, {left, 0.02, 0.5, 0}, {right, 0.98, 0.5, 2}};
-    for (const auto& l : labels) {
-      vtkNew<vtkTextActor> text;
-      const char letter[2] = {directionLetter(l.v), '\0'};
-      text->SetInput(letter);
+    for (const auto& place : letterPlaces) {
+      auto text = vtkSmartPointer<vtkTextActor>::New();
       text->GetTextProperty()->SetFontSize(options.height / 28);
       text->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
       text->GetTextProperty()->SetBold(1);
-      text->GetTextProperty()->SetJustification(l.justify);
+      text->GetTextProperty()->SetJustification(place.justify);
       text->GetTextProperty()->SetVerticalJustificationToCentered();
       text->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
-      text->GetPositionCoordinate()->SetValue(l.x, l.y);
+      text->GetPositionCoordinate()->SetValue(place.x, place.y);
       renderer->AddViewProp(text);
+      letters.push_back(text);
     }
-    vtkNew<vtkTextActor> title;
-    const std::string caption = std::string(viewName(view)) + " view";
-    title->SetInput(caption.c_str());
     title->GetTextProperty()->SetFontSize(options.height / 32);
     title->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
     title->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
@@ -287,26 +254,72 @@ RgbImage renderScene(const Scene& scene, View view, const RenderOptions& options
   window->SetMultiSamples(0); // depth peeling needs it off
   window->AddRenderer(renderer);
   window->SetSize(options.width, options.height);
-  window->Render();
 
-  vtkNew<vtkWindowToImageFilter> grab;
-  grab->SetInput(window);
-  grab->SetInputBufferTypeToRGB();
-  grab->ReadFrontBufferOff();
-  grab->Update();
-  vtkImageData* data = grab->GetOutput();
-  int dims[3];
-  data->GetDimensions(dims);
-  RgbImage image;
-  image.width = dims[0];
-  image.height = dims[1];
-  image.rgb.resize(static_cast<std::size_t>(dims[0]) * dims[1] * 3);
-  const auto* in = static_cast<const unsigned char*>(data->GetScalarPointer());
-  const std::size_t row = static_cast<std::size_t>(dims[0]) * 3;
-  for (int y = 0; y < dims[1]; ++y)
-    std::memcpy(&image.rgb[static_cast<std::size_t>(y) * row], in + static_cast<std::size_t>(dims[1] - 1 - y) * row,
-                row);
-  return image;
+  std::vector<RgbImage> images;
+  for (View view : views) {
+    // Camera outside the patient on the viewed side; LPS: anterior is -y, right is -x, superior is +z.
+    double dir[3] = {0, -1, 0}, up[3] = {0, 0, 1};
+    switch (view) {
+    case View::Anterior:
+      break;
+    case View::Posterior:
+      dir[1] = 1;
+      break;
+    case View::Superior:
+      dir[1] = 0, dir[2] = 1;
+      up[1] = -1, up[2] = 0;
+      break;
+    case View::Right:
+      dir[0] = -1, dir[1] = 0;
+      break;
+    case View::Left:
+      dir[0] = 1, dir[1] = 0;
+      break;
+    }
+    vtkCamera* camera = renderer->GetActiveCamera();
+    if (!scene.objects.empty()) {
+      const double c[3] = {(bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2, (bounds[4] + bounds[5]) / 2};
+      camera->SetFocalPoint(c);
+      camera->SetPosition(c[0] + 1000 * dir[0], c[1] + 1000 * dir[1], c[2] + 1000 * dir[2]);
+      camera->SetViewUp(up);
+      camera->ParallelProjectionOn(); // true proportions: sizes on the picture compare across views
+      renderer->ResetCamera(bounds);
+      camera->SetParallelScale(camera->GetParallelScale() * 0.85);
+    }
+    if (options.orientationLabels) {
+      // The camera looks along -dir; screen right is (-dir) x up.
+      const double right[3] = {-(dir[1] * up[2] - dir[2] * up[1]), -(dir[2] * up[0] - dir[0] * up[2]),
+                               -(dir[0] * up[1] - dir[1] * up[0])};
+      const double left[3] = {-right[0], -right[1], -right[2]}, down[3] = {-up[0], -up[1], -up[2]};
+      const double* directions[4] = {up, down, left, right};
+      for (std::size_t l = 0; l < letters.size(); ++l) {
+        const char letter[2] = {directionLetter(directions[l]), '\0'};
+        letters[l]->SetInput(letter);
+      }
+      title->SetInput((std::string(viewName(view)) + " view").c_str());
+    }
+    window->Render();
+
+    vtkNew<vtkWindowToImageFilter> grab;
+    grab->SetInput(window);
+    grab->SetInputBufferTypeToRGB();
+    grab->ReadFrontBufferOff();
+    grab->Update();
+    vtkImageData* data = grab->GetOutput();
+    int dims[3];
+    data->GetDimensions(dims);
+    RgbImage image;
+    image.width = dims[0];
+    image.height = dims[1];
+    image.rgb.resize(static_cast<std::size_t>(dims[0]) * dims[1] * 3);
+    const auto* in = static_cast<const unsigned char*>(data->GetScalarPointer());
+    const std::size_t row = static_cast<std::size_t>(dims[0]) * 3;
+    for (int y = 0; y < dims[1]; ++y)
+      std::memcpy(&image.rgb[static_cast<std::size_t>(y) * row], in + static_cast<std::size_t>(dims[1] - 1 - y) * row,
+                  row);
+    images.push_back(std::move(image));
+  }
+  return images;
 }
 
 } // namespace vestige::visualization

@@ -70,6 +70,9 @@ struct RenderOptions {
 // Renders the scene seen from `view` (camera outside the patient on that side, head up except for Superior, where
 // anterior is up). Needs a display (see DisplayGuard).
 [[nodiscard]] RgbImage renderScene(const Scene& scene, View view, const RenderOptions& options = {});
+// Several views of one scene in one window (the meshes are uploaded once): faster than renderScene per view.
+[[nodiscard]] std::vector<RgbImage> renderViews(const Scene& scene, const std::vector<View>& views,
+                                                const RenderOptions& options = {});
 
 enum class SlicePlane { Axial, Coronal };
 [[nodiscard]] const char* slicePlaneName(SlicePlane plane) noexcept;
