@@ -32,9 +32,9 @@ struct SimulateArgs {
 };
 
 void printSummary(const AppContext& context, const std::string& out, const phantom::CaseTruth& truth) {
-  context.log.info("wrote " + out + " in " + std::to_string(truth.seconds).substr(0, 4) +
-                   " s: " + std::to_string(truth.lesions.size()) + " lesions, " +
-                   std::to_string(truth.landmarks.size()) + " landmark pairs");
+  context.log.info("wrote " + out + " in " + std::to_string(truth.seconds).substr(0, 4) + " s: " +
+                   std::to_string(truth.lesions.size()) + " lesions, " + std::to_string(truth.landmarks.size()) +
+                   " landmark pairs, liver " + std::to_string(truth.baselineLiverMl).substr(0, 6) + " mL");
   for (const phantom::LesionTruth& l : truth.lesions) {
     char line[200];
     std::snprintf(line, sizeof line, "  %-4s %-11s baseline %7.2f mL  follow-up %7.2f mL", l.id.c_str(),

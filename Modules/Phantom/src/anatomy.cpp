@@ -43,6 +43,14 @@ Mat3 rotation(double rxDeg, double ryDeg, double rzDeg) {
   return mul(rz, mul(ry, rx));
 }
 
+// Sine to ~1e-3 for the texture and surface waves, which are evaluated for millions of voxels and need no more.
+double fastSin(double x) {
+  constexpr double twoPi = 2.0 * kPi;
+  x -= twoPi * std::floor((x + kPi) / twoPi); // [-pi, pi)
+  const double y = 1.2732395447351628 * x - 0.4052847345693511 * x * std::abs(x);
+  return 0.225 * (y * std::abs(y) - y) + y;
+}
+
 double smin(double a, double b, double k) {
   const double h = std::max(k - std::abs(a - b), 0.0) / k;
   return std::min(a, b) - h * h * k * 0.25;
@@ -246,7 +254,7 @@ public:
       return false;
     const double endRadius = radius * 0.94;
     m_segments.push_back({start, end, radius, endRadius});
-    if (endRadius < 1.2 || generation >= 6)
+    if (endRadius < 1.0 || generation >= 7)
       return true;
     // Children diverge in a random plane containing dir, pushed back towards the liver interior.
     Vec3 perp = core::cross(dir, randomUnit(m_rng));
@@ -256,12 +264,21 @@ public:
     Vec3 inward = core::scale(liverGradient(m_anatomy, end), -1.0);
     const double near = std::clamp(1.0 + liverDistance(m_anatomy, end) / 25.0, 0.0, 1.0);
     auto steer = [&](Vec3 d) { return core::normalized(core::add(d, core::scale(inward, 0.6 * near))); };
-    const Vec3 d1 = steer(rotateAbout(dir, perp, a1));
-    const Vec3 d2 = steer(rotateAbout(dir, perp, -a2));
     const double r1 = endRadius * (0.78 + 0.08 * u(m_rng));
     const double r2 = endRadius * (0.62 + 0.12 * u(m_rng));
-    const bool g1 = grow(end, d1, length * (0.78 + 0.12 * u(m_rng)), r1, generation + 1);
-    const bool g2 = grow(end, d2, length * (0.68 + 0.15 * u(m_rng)), r2, generation + 1);
+    const double l1 = length * (0.78 + 0.12 * u(m_rng));
+    const double l2 = length * (0.68 + 0.15 * u(m_rng));
+    // A child that would leave the liver tries other planes before giving up (denser trees near the surface).
+    bool g1 = false;
+    bool g2 = false;
+    for (int attempt = 0; attempt < 3 && !(g1 && g2); ++attempt) {
+      if (attempt > 0)
+        perp = core::normalized(core::cross(dir, randomUnit(m_rng)));
+      if (!g1)
+        g1 = grow(end, steer(rotateAbout(dir, perp, a1)), l1, r1, generation + 1);
+      if (!g2)
+        g2 = grow(end, steer(rotateAbout(dir, perp, -a2)), l2, r2, generation + 1);
+    }
     if (g1 && g2)
       m_anatomy.bifurcations.push_back({m_prefix + "-" + std::to_string(++m_count), end, endRadius});
     return true;
@@ -278,6 +295,9 @@ private:
 void addBodyWall(Builder& b) {
   b.special(ShapeKind::BodySection, Tissue::SubcutaneousFat, Structure::Body, 0.0, everywhere());
   b.special(ShapeKind::BodySection, Tissue::Muscle, Structure::Body, 16.0, everywhere());
+  // Rectus abdominis on either side of the linea alba, thicker than the flat lateral muscles.
+  for (double s : {-1.0, 1.0})
+    b.ellipseSlab(Tissue::Muscle, Structure::Body, s * 34, kBodyY - kBodyAnterior + 21, 0, 30, 6.5, kColumnHalf);
   b.special(ShapeKind::BodySection, Tissue::VisceralFat, Structure::Body, kCavityInset, everywhere());
   b.special(ShapeKind::Diaphragm, Tissue::Muscle, Structure::Body, 0.0, everywhere());
   b.special(ShapeKind::Lung, Tissue::Lung, Structure::Lung, 0.0, everywhere());
@@ -621,12 +641,19 @@ double liverDistance(const Anatomy& an, const Vec3& p) {
     d = smin(d, ellipsoidDistance(L.lobeCentre[i], L.lobeAxes[i], L.lobeSemi[i], p), 22.0);
   if (d > 40.0)
     return d; // far outside: the carvings and waves below cannot bring it back in
-  for (const auto& [index, clearance] : L.carvers)
-    d = smax(d, -(primitiveDistance(an, an.primitives[index], p) - clearance), 10.0);
+  for (const auto& [index, clearance] : L.carvers) {
+    const Primitive& carver = an.primitives[index];
+    const double reach = clearance + 10.0; // beyond it the smooth max leaves d unchanged
+    bool near = true;
+    for (int c = 0; c < 3; ++c)
+      near = near && p[c] > carver.box.min[c] - reach && p[c] < carver.box.max[c] + reach;
+    if (near)
+      d = smax(d, -(primitiveDistance(an, carver, p) - clearance), 10.0);
+  }
   d = std::max(d, bodySection(p, kCavityInset + 2.0));
   double wave = 0.0;
   for (int i = 0; i < 3; ++i)
-    wave += std::sin(core::dot(L.waveVector[i], p) + L.wavePhase[i]);
+    wave += fastSin(core::dot(L.waveVector[i], p) + L.wavePhase[i]);
   d += L.waveAmplitudeMm * wave / 3.0;
   return std::max(d, belowDome(an.dome, p, 5.0));
 }
@@ -634,7 +661,7 @@ double liverDistance(const Anatomy& an, const Vec3& p) {
 double textureAt(const Anatomy& an, const Vec3& p) {
   double t = 0.0;
   for (int i = 0; i < 4; ++i)
-    t += std::sin(core::dot(an.textureWave[i], p) + an.texturePhase[i]);
+    t += fastSin(core::dot(an.textureWave[i], p) + an.texturePhase[i]);
   return t / 4.0;
 }
 

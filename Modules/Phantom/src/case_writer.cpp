@@ -90,6 +90,7 @@ void writeTruthFiles(const fs::path& caseDir, const CaseTruth& truth, const nloh
             {{"coordinate_system", "LPS"},
              {"unit", "mm, mL"},
              {"note", "volume_ml: requested of the generator; mask_volume_ml: voxel count x voxel volume"},
+             {"liver_volume_ml", {{"baseline", truth.baselineLiverMl}, {"followup", truth.followupLiverMl}}},
              {"lesions", lesions}});
   nlohmann::json pairs = nlohmann::json::array();
   for (const LandmarkPair& p : truth.landmarks)

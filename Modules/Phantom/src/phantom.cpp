@@ -223,8 +223,9 @@ void writeSnapshots(const fs::path& dir, const RenderResult& base, const RenderR
   writeSnapshotPng(base.image, SnapshotPlane::Axial, cb, 50, 350, dir / "phantom_baseline_axial.png");
   writeSnapshotPng(base.image, SnapshotPlane::Coronal, cb, 50, 350, dir / "phantom_baseline_coronal.png");
   const std::string f = mr ? "phantom_followup_mr" : "phantom_followup";
-  writeSnapshotPng(follow.image, SnapshotPlane::Axial, cf, mr ? 450 : 40, mr ? 900 : 350, dir / (f + "_axial.png"));
-  writeSnapshotPng(follow.image, SnapshotPlane::Coronal, cf, mr ? 450 : 40, mr ? 900 : 350, dir / (f + "_coronal.png"));
+  writeSnapshotPng(follow.image, SnapshotPlane::Axial, cf, mr ? 500 : 40, mr ? 1100 : 350, dir / (f + "_axial.png"));
+  writeSnapshotPng(follow.image, SnapshotPlane::Coronal, cf, mr ? 500 : 40, mr ? 1100 : 350,
+                   dir / (f + "_coronal.png"));
 }
 
 } // namespace
@@ -291,6 +292,8 @@ CaseTruth writePhantomCase(const fs::path& outDir, const PhantomOptions& options
     truth.lesions.push_back(l);
   }
   truth.landmarks = landmarkPairs(an, t, gb, gf);
+  truth.baselineLiverMl = core::maskVolumeMl(base.liver);
+  truth.followupLiverMl = core::maskVolumeMl(follow.liver);
   jacobianRange(t, follow.liver, truth);
 
   const fs::path root = stage.path();
@@ -357,6 +360,8 @@ CaseTruth readCaseTruth(const fs::path& caseDir) {
     for (const auto& p : landmarks.at("pairs"))
       truth.landmarks.push_back(
           {p.at("name").get<std::string>(), vec(p.at("baseline_lps")), vec(p.at("followup_lps"))});
+    truth.baselineLiverMl = lesions.at("liver_volume_ml").at("baseline").get<double>();
+    truth.followupLiverMl = lesions.at("liver_volume_ml").at("followup").get<double>();
     const auto transform = load(layout::kTransform);
     truth.jacobianMin = transform.at("jacobian_determinant_in_liver").at("min").get<double>();
     truth.jacobianMax = transform.at("jacobian_determinant_in_liver").at("max").get<double>();

@@ -448,6 +448,8 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
       l.followupMask = std::string(layout::kFollowupTruth) + "/lesion_" + l.id + ".nii.gz";
     truth.lesions.push_back(l);
   }
+  truth.baselineLiverMl = core::maskVolumeMl(liver);
+  truth.followupLiverMl = core::maskVolumeMl(followLiver);
   std::mt19937_64 pointRng(mixSeed(options.seed, 11));
   for (const core::Vec3& p : interiorPoints(liver, anyLesion, 24, pointRng)) {
     const core::Vec3 f = t.inverse(p);

@@ -86,7 +86,8 @@ void writeSnapshotPng(const core::Image& image, SnapshotPlane plane, const core:
   if (image.empty())
     throw Error(ErrorCode::InvalidArgument, "empty image", path.string());
   const core::BoundsLps b = image.geometry.boundsLps();
-  const double pixel = std::min(image.geometry.spacingMm[0], image.geometry.spacingMm[1]);
+  // At most 0.8 mm per pixel: small structures stay readable when the picture is shown scaled down.
+  const double pixel = std::min({image.geometry.spacingMm[0], image.geometry.spacingMm[1], 0.8});
   // Screen x runs from the patient's right (LPS x min) to left; screen y from anterior (axial) or superior (coronal).
   const double spanY = plane == SnapshotPlane::Axial ? b.max[1] - b.min[1] : b.max[2] - b.min[2];
   const auto width = static_cast<std::size_t>(std::round((b.max[0] - b.min[0]) / pixel)) + 1;

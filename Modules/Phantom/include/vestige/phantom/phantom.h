@@ -65,6 +65,8 @@ struct LandmarkPair {
 struct CaseTruth {
   std::vector<LesionTruth> lesions;
   std::vector<LandmarkPair> landmarks;
+  double baselineLiverMl = 0.0; // liver mask volumes (parenchyma with intrahepatic vessels and lesions)
+  double followupLiverMl = 0.0;
   double jacobianMin = 1.0; // of T over the follow-up liver
   double jacobianMax = 1.0;
   double seconds = 0.0; // wall time of generation + writing
