@@ -30,7 +30,7 @@ void runReport(const ReportArgs& args, AppContext& ctx) {
   const report::ReportFiles files = report::writeReport(args.folder, options, ctx.progress);
   ctx.progress->finish();
   for (const std::string& note : files.notes)
-    ctx.log.info("note: " + note);
+    ctx.log.warning("note: " + note);
   std::cout << "pictures  " << files.images.size() << " in " << (std::filesystem::path(args.folder) / "images").string()
             << "\n";
   if (!files.meshes.empty())

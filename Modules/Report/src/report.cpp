@@ -14,6 +14,7 @@
 #include "vestige/visualization/scene.h"
 
 #include <cctype>
+#include <memory>
 #include <optional>
 
 namespace vestige::report {
@@ -195,18 +196,28 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
   }
   std::vector<ReportImage> views;
   if (options.renders) {
-    visualization::DisplayGuard display; // starts Xvfb when no display answers
-    visualization::RenderOptions render;
-    render.width = render.height = options.renderSize;
-    const std::vector<visualization::View> all(std::begin(visualization::kAllViews),
-                                               std::end(visualization::kAllViews));
-    const std::vector<visualization::RgbImage> pictures = visualization::renderViews(scene, all, render);
-    for (std::size_t v = 0; v < all.size(); ++v) {
-      const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(all[v]) + ".png");
-      visualization::writePng(pictures[v], file);
-      views.push_back({file, std::string(visualization::viewName(all[v])) + " view", "views"});
+    // Without a display and without Xvfb the rest of the report is still worth having: say so and go on.
+    std::unique_ptr<visualization::DisplayGuard> display;
+    try {
+      display = std::make_unique<visualization::DisplayGuard>(); // starts Xvfb when no display answers
+    } catch (const core::Error& e) {
+      if (e.code() != core::ErrorCode::Unsupported)
+        throw;
+      out.notes.push_back(std::string("3D views skipped: ") + e.what());
     }
-    out.images.insert(out.images.begin(), views.begin(), views.end());
+    if (display) {
+      visualization::RenderOptions render;
+      render.width = render.height = options.renderSize;
+      const std::vector<visualization::View> all(std::begin(visualization::kAllViews),
+                                                 std::end(visualization::kAllViews));
+      const std::vector<visualization::RgbImage> pictures = visualization::renderViews(scene, all, render);
+      for (std::size_t v = 0; v < all.size(); ++v) {
+        const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(all[v]) + ".png");
+        visualization::writePng(pictures[v], file);
+        views.push_back({file, std::string(visualization::viewName(all[v])) + " view", "views"});
+      }
+      out.images.insert(out.images.begin(), views.begin(), views.end());
+    }
   }
   core::reportProgress(progress, "report", 0.55);
   if (options.meshes) {
@@ -228,7 +239,11 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
 
 ReportFiles writeReport(const fs::path& planFolder, const ReportOptions& options, core::Progress* progress) {
   core::requireReadable(planFolder, true);
-  const planning::PlanSummary summary = planning::readPlanSummary(planFolder);
+  planning::PlanSummary summary = planning::readPlanSummary(planFolder);
+  // A relative follow-up source is taken as given when it exists from here, else relative to the plan folder.
+  const fs::path source = summary.followup.source;
+  if (!source.empty() && source.is_relative() && !fs::exists(source) && fs::exists(planFolder / source))
+    summary.followup.source = (planFolder / source).string();
   const planning::PlanMasks masks = planning::readPlanMasks(planFolder);
   return writeReport(summary, masks, planFolder, options, progress);
 }
