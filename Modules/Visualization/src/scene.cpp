@@ -3,6 +3,7 @@
 #include "vestige/core/error.h"
 
 #include <cctype>
+#include <cmath>
 
 namespace vestige::visualization {
 
@@ -84,8 +85,13 @@ MeshFiles writeSceneMeshes(const Scene& scene, const std::filesystem::path& fold
     files.files.push_back(stl);
     files.files.push_back(obj);
     const RoleStyle style = styleOf(object.role);
+    // glTF colour factors are linear; the palette is sRGB.
+    auto linear = [](unsigned char c) {
+      const double v = c / 255.0;
+      return static_cast<float>(v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4));
+    };
     colored.push_back({object.name,
-                       {style.color.r / 255.0F, style.color.g / 255.0F, style.color.b / 255.0F, style.opacity},
+                       {linear(style.color.r), linear(style.color.g), linear(style.color.b), style.opacity},
                        &object.mesh});
   }
   if (!colored.empty()) {
