@@ -94,6 +94,13 @@ DisplayGuard::DisplayGuard() {
         break;
       }
       if (displayAnswers(name)) {
+        // The server answering may be another process's Xvfb that won the race for this number while ours is
+        // about to exit: only a child still alive a moment later is ours.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          exited = true;
+          break;
+        }
         m_pid = pid;
         m_display = name;
         m_connection = XOpenDisplay(name.c_str());
