@@ -43,5 +43,6 @@ void addDicomCommands(CLI::App& app, AppContext& context);
 void addInfoCommand(CLI::App& app, AppContext& context);
 void addReportCommand(CLI::App& app, AppContext& context);
 void addPhantomCommands(CLI::App& app, AppContext& context);
+void addRegisterCommands(CLI::App& app, AppContext& context);
 
 } // namespace vestige::app

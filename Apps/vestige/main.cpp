@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   app::addInfoCommand(cli, context);
   app::addReportCommand(cli, context);
   app::addPhantomCommands(cli, context);
+  app::addRegisterCommands(cli, context);
 
   try {
     cli.parse(argc, argv);

@@ -1,0 +1,344 @@
+// The registration pipeline: prepare working images, initialise from centres, rigid -> affine -> B-spline levels,
+// then the dense field, the perturbed run for the uncertainty map, Jacobian and Dice.
+#include "vestige/registration/registration.h"
+
+#include "pipeline.h"
+
+#include "vestige/core/error.h"
+#include "vestige/core/itk_bridge.h"
+#include "vestige/registration/uncertainty.h"
+#include "vestige/registration/warp.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iterator>
+#include <thread>
+
+namespace vestige::registration {
+
+const char* metricName(Metric metric) noexcept {
+  switch (metric) {
+  case Metric::Auto:
+    return "auto";
+  case Metric::Ncc:
+    return "ncc";
+  case Metric::MutualInformation:
+    return "mi";
+  }
+  return "auto";
+}
+
+Metric parseMetric(const std::string& name) {
+  if (name == "auto")
+    return Metric::Auto;
+  if (name == "ncc")
+    return Metric::Ncc;
+  if (name == "mi")
+    return Metric::MutualInformation;
+  throw core::Error(core::ErrorCode::InvalidArgument, "unknown metric '" + name + "' (auto, ncc or mi)", "--metric");
+}
+
+namespace {
+
+using namespace detail;
+using Clock = std::chrono::steady_clock;
+
+// Margins (mm) around the liver: the region of interest of the fixed image (room for the deformation and the
+// organ's surroundings) and the band around the liver where the metric samples (its boundary is the strongest
+// feature, and nearby vessels and ribs pin down the motion).
+constexpr double kFixedRoiMarginMm = 30.0;
+constexpr double kMovingRoiMarginMm = 60.0;
+constexpr double kSamplingMarginMm = 15.0;
+constexpr double kDenseFieldSpacingMm = 3.0;
+constexpr double kUncertaintySpacingMm = 4.0;
+constexpr double kUncertaintyNeighbourhoodMm = 10.0;
+
+Contrast contrastOf(const std::string& modality) {
+  return modality == "MR" ? Contrast::Mr : Contrast::Ct;
+}
+
+Metric resolveMetric(const RegistrationOptions& o) {
+  if (o.metric != Metric::Auto)
+    return o.metric;
+  return contrastOf(o.fixedModality) == contrastOf(o.movingModality) ? Metric::Ncc : Metric::MutualInformation;
+}
+
+void checkMask(const core::Mask* mask, const core::Image& image, const char* what) {
+  if (mask && !core::sameGrid(mask->geometry, image.geometry, 0.01))
+    throw core::Error(core::ErrorCode::InvalidArgument,
+                      std::string("the mask is not on its image's grid (") + core::describe(mask->geometry) + " vs " +
+                          core::describe(image.geometry) + "); conform it first",
+                      what);
+}
+
+core::ImageGeometry geometryOf(const FloatImage& image) {
+  return core::geometryFromItk(image);
+}
+
+// The same box as `g`, sampled at `spacingMm`.
+core::ImageGeometry resampledGrid(const core::ImageGeometry& g, double spacingMm) {
+  core::ImageGeometry out = g;
+  for (int a = 0; a < 3; ++a) {
+    const double extent = static_cast<double>(g.size[a] - 1) * g.spacingMm[a];
+    out.size[a] = static_cast<std::size_t>(std::floor(extent / spacingMm)) + 1;
+    out.spacingMm[a] = spacingMm;
+  }
+  return out;
+}
+
+// Demons regularisation (voxels of the working grid); the perturbed run for the uncertainty smooths the field more
+// and the updates less, so the two runs agree only where the images pin the deformation down.
+constexpr double kFieldSigmaVoxels = 2.0;
+constexpr double kUpdateSigmaVoxels = 1.0;
+constexpr double kPerturbedFieldSigmaVoxels = 3.0;
+constexpr double kPerturbedUpdateSigmaVoxels = 0.5;
+
+CompositeTransformType::Pointer compose(const AffineType& affine, DenseFieldType* field) {
+  auto composite = CompositeTransformType::New();
+  auto a = AffineType::New();
+  a->SetFixedParameters(affine.GetFixedParameters());
+  a->SetParameters(affine.GetParameters());
+  composite->AddTransform(a);
+  if (field) {
+    // A plain DisplacementFieldTransform: what every ITK-based tool can read back.
+    auto plain = DenseTransformType::New();
+    plain->SetDisplacementField(field);
+    composite->AddTransform(plain);
+  }
+  return composite;
+}
+
+// det(I + grad u) of the dense field at the voxels whose centre lies in `region` (a mask on the fixed grid).
+void jacobianStats(const Transform& transform, const core::Mask& region, RegistrationResult& result) {
+  const auto& field = *transform.impl().dense->GetDisplacementField();
+  const core::ImageGeometry g = core::geometryFromItk(field);
+  const auto* u = field.GetBufferPointer();
+  double lo = 1e9;
+  double hi = -1e9;
+  std::size_t count = 0;
+  std::size_t folded = 0;
+  for (std::size_t k = 1; k + 1 < g.size[2]; ++k)
+    for (std::size_t j = 1; j + 1 < g.size[1]; ++j)
+      for (std::size_t i = 1; i + 1 < g.size[0]; ++i) {
+        const core::Vec3 p = g.indexToLps({double(i), double(j), double(k)});
+        const core::Vec3 r = region.geometry.lpsToIndex(p);
+        const long ri = std::lround(r[0]);
+        const long rj = std::lround(r[1]);
+        const long rk = std::lround(r[2]);
+        if (ri < 0 || rj < 0 || rk < 0 || ri >= long(region.geometry.size[0]) || rj >= long(region.geometry.size[1]) ||
+            rk >= long(region.geometry.size[2]) || !region.at(std::size_t(ri), std::size_t(rj), std::size_t(rk)))
+          continue;
+        // d u / d index, then to LPS through the (orthonormal) direction and spacing.
+        const std::size_t sx = 1;
+        const std::size_t sy = g.size[0];
+        const std::size_t sz = g.size[0] * g.size[1];
+        const std::size_t c = i + sy * j + sz * k;
+        const std::size_t step[3] = {sx, sy, sz};
+        double jac[3][3];
+        for (int col = 0; col < 3; ++col) {
+          const auto& plus = u[c + step[col]];
+          const auto& minus = u[c - step[col]];
+          for (int row = 0; row < 3; ++row)
+            jac[row][col] = (plus[row] - minus[row]) / (2 * g.spacingMm[col]);
+        }
+        // Rotate the index-axis derivatives into LPS axes: J_lps = I + (du/didx) * D^T / spacing (already divided).
+        core::Mat3 m{};
+        for (int row = 0; row < 3; ++row)
+          for (int col = 0; col < 3; ++col) {
+            double v = 0;
+            for (int a = 0; a < 3; ++a)
+              v += jac[row][a] * g.direction[col][a];
+            m[row][col] = v + (row == col ? 1.0 : 0.0);
+          }
+        const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+        lo = std::min(lo, det);
+        hi = std::max(hi, det);
+        ++count;
+        folded += det <= 0 ? 1 : 0;
+      }
+  if (count == 0)
+    return;
+  result.jacobianMin = lo;
+  result.jacobianMax = hi;
+  result.foldingFraction = static_cast<double>(folded) / static_cast<double>(count);
+}
+
+double dice(const core::Mask& a, const core::Mask& b) {
+  std::size_t na = 0;
+  std::size_t nb = 0;
+  std::size_t both = 0;
+  for (std::size_t i = 0; i < a.voxels.size(); ++i) {
+    na += a.voxels[i] ? 1 : 0;
+    nb += b.voxels[i] ? 1 : 0;
+    both += (a.voxels[i] && b.voxels[i]) ? 1 : 0;
+  }
+  return na + nb == 0 ? 1.0 : 2.0 * static_cast<double>(both) / static_cast<double>(na + nb);
+}
+
+// |T_main(x) - T_perturbed(x)| on a coarse grid, spread to its local maximum, turned into mm of uncertainty.
+core::Image uncertaintyMap(const CompositeTransformType& main, const CompositeTransformType& perturbed,
+                           const core::ImageGeometry& roi) {
+  core::Image disagreement(resampledGrid(roi, kUncertaintySpacingMm));
+  const auto& g = disagreement.geometry;
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i) {
+        const core::Vec3 p = g.indexToLps({double(i), double(j), double(k)});
+        const itk::Point<double, 3> x(p.data());
+        const auto a = main.TransformPoint(x);
+        const auto b = perturbed.TransformPoint(x);
+        disagreement.at(i, j, k) = static_cast<float>(a.EuclideanDistanceTo(b));
+      }
+  core::Image u(g);
+  const long r = static_cast<long>(std::ceil(kUncertaintyNeighbourhoodMm / kUncertaintySpacingMm));
+  for (long k = 0; k < long(g.size[2]); ++k)
+    for (long j = 0; j < long(g.size[1]); ++j)
+      for (long i = 0; i < long(g.size[0]); ++i) {
+        float m = 0;
+        for (long dk = std::max(0L, k - r); dk <= std::min(long(g.size[2]) - 1, k + r); ++dk)
+          for (long dj = std::max(0L, j - r); dj <= std::min(long(g.size[1]) - 1, j + r); ++dj)
+            for (long di = std::max(0L, i - r); di <= std::min(long(g.size[0]) - 1, i + r); ++di)
+              m = std::max(m, disagreement.at(std::size_t(di), std::size_t(dj), std::size_t(dk)));
+        u.at(std::size_t(i), std::size_t(j), std::size_t(k)) =
+            static_cast<float>(kUncertaintyFloorMm + kUncertaintyAgreementFactor * m);
+      }
+  return u;
+}
+
+} // namespace
+
+RegistrationResult registerImages(const RegistrationInputs& inputs, const RegistrationOptions& options,
+                                  core::Progress* progress) {
+  const auto start = Clock::now();
+  if (!inputs.fixed || !inputs.moving || inputs.fixed->empty() || inputs.moving->empty())
+    throw core::Error(core::ErrorCode::InvalidArgument, "both a fixed and a moving image are needed", "registration");
+  checkMask(inputs.fixedMask, *inputs.fixed, "fixed mask");
+  checkMask(inputs.movingMask, *inputs.moving, "moving mask");
+  if (!(options.workingSpacingMm > 0.2))
+    throw core::Error(core::ErrorCode::InvalidArgument, "working spacing must be > 0.2 mm", "registration");
+  const unsigned threads = options.threads > 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+
+  RegistrationResult result;
+  result.fixedGeometry = inputs.fixed->geometry;
+  const Metric metric = resolveMetric(options);
+  result.metric = metricName(metric);
+  const double h = options.workingSpacingMm;
+
+  core::reportProgress(progress, "preparing images", 0.0);
+  const WorkingImage fixed = prepareImage(*inputs.fixed, inputs.fixedMask, contrastOf(options.fixedModality), h,
+                                          inputs.fixedMask ? kFixedRoiMarginMm : -1.0, kSamplingMarginMm, threads);
+  core::reportProgress(progress, "preparing images", 0.5);
+  const WorkingImage moving = prepareImage(*inputs.moving, inputs.movingMask, contrastOf(options.movingModality), h,
+                                           inputs.movingMask ? kMovingRoiMarginMm : -1.0, kSamplingMarginMm, threads);
+  if (fixed.centreFromLiver != moving.centreFromLiver)
+    result.notes.push_back("only one liver mask: initialised from the centre of the body in both images");
+  const bool liverCentres = fixed.centreFromLiver && moving.centreFromLiver;
+  core::Vec3 fixedCentre = fixed.centreLps;
+  core::Vec3 movingCentre = moving.centreLps;
+  if (fixed.centreFromLiver != moving.centreFromLiver) {
+    // Centres of different things do not correspond: fall back to the centres of the images' bodies.
+    fixedCentre = core::geometryFromItk(*fixed.image)
+                      .indexToLps(core::scale({double(fixed.image->GetLargestPossibleRegion().GetSize()[0] - 1),
+                                               double(fixed.image->GetLargestPossibleRegion().GetSize()[1] - 1),
+                                               double(fixed.image->GetLargestPossibleRegion().GetSize()[2] - 1)},
+                                              0.5));
+    movingCentre = core::geometryFromItk(*moving.image)
+                       .indexToLps(core::scale({double(moving.image->GetLargestPossibleRegion().GetSize()[0] - 1),
+                                                double(moving.image->GetLargestPossibleRegion().GetSize()[1] - 1),
+                                                double(moving.image->GetLargestPossibleRegion().GetSize()[2] - 1)},
+                                               0.5));
+  }
+  (void)liverCentres;
+
+  auto affine = AffineType::New();
+  affine->SetCenter(itk::Point<double, 3>(fixedCentre.data()));
+  AffineType::OutputVectorType translation;
+  for (int a = 0; a < 3; ++a)
+    translation[a] = movingCentre[a] - fixedCentre[a];
+  affine->SetTranslation(translation);
+  auto initial = AffineType::New();
+  initial->SetFixedParameters(affine->GetFixedParameters());
+  initial->SetParameters(affine->GetParameters());
+
+  StageSetup base;
+  base.metric = metric;
+  base.threads = threads;
+  const struct {
+    const char* name;
+    bool rigid;
+    double shrink;
+    unsigned iterations;
+    double sampling;
+    double begin;
+    double end;
+  } linearStages[] = {{"rigid-8mm", true, 4, 80, 0.3, 0.05, 0.10},
+                      {"rigid-4mm", true, 2, 40, 0.04, 0.10, 0.15},
+                      {"affine-4mm", false, 2, 50, 0.04, 0.15, 0.22}};
+  for (const auto& stage : linearStages) {
+    core::SubProgress sub(progress, stage.begin, stage.end);
+    StageSetup setup = base;
+    setup.name = stage.name;
+    setup.shrink = stage.shrink;
+    setup.iterations = stage.iterations;
+    setup.samplingFraction = stage.sampling;
+    setup.progress = &sub;
+    result.stages.push_back(stage.rigid ? runRigid(fixed, moving, setup, *affine)
+                                        : runAffine(fixed, moving, setup, *affine));
+  }
+
+  DenseFieldType::Pointer field;
+  DemonsSetup demons;
+  demons.sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
+  demons.threads = threads;
+  demons.fieldSigmaVoxels = kFieldSigmaVoxels;
+  demons.updateSigmaVoxels = kUpdateSigmaVoxels;
+  if (options.deformable) {
+    core::SubProgress sub(progress, 0.22, options.estimateUncertainty ? 0.6 : 0.92);
+    demons.progress = &sub;
+    field = runDemons(fixed, moving, *affine, demons, &result.stages);
+  }
+  CompositeTransformType::Pointer composite = compose(*affine, field.GetPointer());
+  const core::ImageGeometry fixedRoi = geometryOf(*fixed.image);
+  core::reportProgress(progress, "displacement field", 0.92);
+  result.transform =
+      Transform(makeTransformImpl(composite, resampledGrid(inputs.fixed->geometry, kDenseFieldSpacingMm)));
+
+  if (options.deformable && options.estimateUncertainty) {
+    core::SubProgress sub(progress, 0.6, 0.92);
+    DemonsSetup perturbed = demons;
+    perturbed.name = "uncertainty";
+    perturbed.fieldSigmaVoxels = kPerturbedFieldSigmaVoxels;
+    perturbed.updateSigmaVoxels = kPerturbedUpdateSigmaVoxels;
+    perturbed.progress = &sub;
+    // Coarse levels only: a quarter of the cost, and what the fine level adds is part of what is uncertain.
+    perturbed.iterations[2] = 0;
+    DenseFieldType::Pointer other = runDemons(fixed, moving, *affine, perturbed, &result.stages);
+    result.uncertaintyMm = uncertaintyMap(*composite, *compose(*affine, other.GetPointer()), fixedRoi);
+  }
+
+  core::reportProgress(progress, "checking the result", 0.95);
+  const core::ImageGeometry checkGrid = resampledGrid(fixedRoi, h);
+  core::Mask region;
+  if (inputs.fixedMask) {
+    region = *inputs.fixedMask;
+    result.jacobianInLiver = true;
+  } else {
+    region = core::fromItk(*fixed.sampling);
+  }
+  jacobianStats(result.transform, region, result);
+  if (inputs.fixedMask && inputs.movingMask) {
+    const Transform identity;
+    const core::Mask fixedOnGrid = warpMask(*inputs.fixedMask, identity, checkGrid);
+    const Transform init(makeTransformImpl(compose(*initial, nullptr), core::ImageGeometry{}));
+    result.diceBefore = dice(fixedOnGrid, warpMask(*inputs.movingMask, init, checkGrid));
+    result.diceAfter = dice(fixedOnGrid, warpMask(*inputs.movingMask, result.transform, checkGrid));
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  core::reportProgress(progress, "registration", 1.0);
+  return result;
+}
+
+} // namespace vestige::registration
