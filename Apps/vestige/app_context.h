@@ -41,6 +41,7 @@ struct AppContext {
 // One function per subcommand group, each in its own cmd_*.cpp file.
 void addDicomCommands(CLI::App& app, AppContext& context);
 void addInfoCommand(CLI::App& app, AppContext& context);
+void addSegmentCommands(CLI::App& app, AppContext& context);
 void addReportCommand(CLI::App& app, AppContext& context);
 void addPhantomCommands(CLI::App& app, AppContext& context);
 void addRegisterCommands(CLI::App& app, AppContext& context);

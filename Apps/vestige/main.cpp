@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
 
   app::addDicomCommands(cli, context);
   app::addInfoCommand(cli, context);
+  app::addSegmentCommands(cli, context);
   app::addReportCommand(cli, context);
   app::addPhantomCommands(cli, context);
   app::addRegisterCommands(cli, context);
