@@ -29,6 +29,7 @@ struct SimulateArgs {
   std::vector<std::string> shrink; // ID=FRACTION
   std::string out;
   std::uint64_t seed = 1;
+  std::string snapshots;
 };
 
 void printSummary(const AppContext& context, const std::string& out, const phantom::CaseTruth& truth) {
@@ -64,6 +65,7 @@ void runSimulate(const SimulateArgs& a, AppContext& context) {
   phantom::SimulateFollowupOptions options;
   options.seed = a.seed;
   options.threads = context.threads;
+  options.snapshotDir = a.snapshots;
   for (const std::string& id : a.disappear)
     options.plan.push_back({id, phantom::LesionFate::Disappeared, 0.0});
   for (const std::string& s : a.shrink) {
@@ -107,6 +109,7 @@ void addPhantomCommands(CLI::App& app, AppContext& context) {
   sim->add_option("--shrink", simArgs->shrink, "ID=FRACTION of volume left (default: L2=0.4)")->delimiter(',');
   sim->add_option("-o,--output", simArgs->out, "Case folder to create (absent or empty)")->required();
   sim->add_option("--seed", simArgs->seed, "Random seed")->capture_default_str();
+  sim->add_option("--snapshots", simArgs->snapshots, "Also write PNGs through each changed lesion's site here");
   sim->callback([simArgs, &context] { runSimulate(*simArgs, context); });
 }
 

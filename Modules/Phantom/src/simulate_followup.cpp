@@ -11,6 +11,7 @@
 #include "vestige/dicom/series_loader.h"
 #include "vestige/dicom/series_writer.h"
 #include "vestige/phantom/displacement_field.h"
+#include "vestige/phantom/snapshot.h"
 
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
@@ -514,6 +515,19 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
       root,
       {baselineRel.empty() ? fs::absolute(inputs.series).string() : baselineRel.string(), layout::kFollowupSeries},
       truth);
+  if (!options.snapshotDir.empty())
+    for (const LesionTruth& l : truth.lesions) {
+      if (l.fate == LesionFate::Visible)
+        continue;
+      const fs::path d = options.snapshotDir;
+      writeSnapshotPng(baseline, SnapshotPlane::Axial, l.baselineCentreLps, 60, 300,
+                       d / (l.id + "_baseline_axial.png"));
+      writeSnapshotPng(follow, SnapshotPlane::Axial, l.followupCentreLps, 60, 300, d / (l.id + "_followup_axial.png"));
+      writeSnapshotPng(baseline, SnapshotPlane::Coronal, l.baselineCentreLps, 60, 300,
+                       d / (l.id + "_baseline_coronal.png"));
+      writeSnapshotPng(follow, SnapshotPlane::Coronal, l.followupCentreLps, 60, 300,
+                       d / (l.id + "_followup_coronal.png"));
+    }
   stage.commit();
   core::reportProgress(progress, "writing ground truth", 1.0);
   truth.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -250,21 +250,6 @@ TEST(Phantom, SeriesPassDciodvfy) {
   std::printf("dciodvfy: %d error lines in %d files\n", errors, checked);
 }
 
-TEST(Phantom, IsDeterministicPerSeedAndThreadCount) {
-  const Generated& g = ctCase();
-  const fs::path other = vestige::testing::freshTempDir("phantom-again") / "case";
-  phantom::PhantomOptions options;
-  options.seed = kSeed;
-  options.threads = 1;
-  phantom::writePhantomCase(other, options);
-  const dicom::LoadedSeries a = dicom::loadSeries(g.dir / phantom::layout::kFollowupSeries);
-  const dicom::LoadedSeries b = dicom::loadSeries(other / phantom::layout::kFollowupSeries);
-  EXPECT_EQ(a.image.voxels, b.image.voxels);
-  std::ifstream la(g.dir / phantom::layout::kLandmarks), lb(other / phantom::layout::kLandmarks);
-  EXPECT_EQ(nlohmann::json::parse(la), nlohmann::json::parse(lb));
-  fs::remove_all(other.parent_path());
-}
-
 TEST(Phantom, RefusesANonEmptyOutputFolder) {
   const fs::path dir = vestige::testing::freshTempDir("phantom-busy");
   std::ofstream(dir / "keep.txt") << "x";

@@ -29,6 +29,9 @@ struct SimulateFollowupOptions {
   // Empty: L1 disappears, L2 shrinks to 40 % of its volume, the others stay.
   std::vector<SimulatedLesionPlan> plan;
   unsigned threads = 0;
+  // When set: axial and coronal PNGs through each changed lesion's site, baseline and follow-up (for checking the
+  // in-painting by eye; images of licensed data stay local).
+  std::filesystem::path snapshotDir;
 };
 
 CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupOptions& options,
