@@ -102,7 +102,7 @@ Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
   // (a 6 mm site is ~100 voxels). The iso-level is lowered until the smoothed surface encloses the voxel volume the
   // planning reports (within 0.5 %), so a mesh and the table beside it agree.
   const double targetMm3 = static_cast<double>(core::countNonZero(mask)) * g.voxelVolumeMm3();
-  auto extract = [&](double iso) {
+  auto extract = [&](double iso, bool smoothed) {
     vtkNew<vtkFlyingEdges3D> contour;
     contour->SetInputData(image);
     contour->SetValue(0, iso);
@@ -111,7 +111,7 @@ Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
     contour->ComputeScalarsOff();
     contour->Update();
     vtkSmartPointer<vtkPolyData> surface = contour->GetOutput();
-    if (surface->GetNumberOfPolys() > 0 && options.smoothingIterations > 0) {
+    if (smoothed && surface->GetNumberOfPolys() > 0 && options.smoothingIterations > 0) {
       vtkNew<vtkWindowedSincPolyDataFilter> smooth;
       smooth->SetInputData(surface);
       smooth->SetNumberOfIterations(options.smoothingIterations);
@@ -143,19 +143,26 @@ Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
     return std::abs(sum) / 6.0;
   };
   double iso = 0.5;
-  vtkSmartPointer<vtkPolyData> surface = extract(iso);
+  vtkSmartPointer<vtkPolyData> surface = extract(iso, true);
   if (surface->GetNumberOfPolys() == 0)
     return {};
   double ratio = volumeOf(surface) / targetMm3;
-  if (std::abs(ratio - 1.0) > 0.005) {
-    // Enclosed volume falls as the iso-level rises: bisect between a level that is too small and one too large.
-    double lo = ratio < 1.0 ? 0.05 : 0.5, hi = ratio < 1.0 ? 0.5 : 0.95;
-    for (int step = 0; step < 10 && std::abs(ratio - 1.0) > 0.005; ++step) {
+  // Smoothing is the costly step and changes the volume by a nearly constant factor: bisect the iso-level on
+  // unsmoothed surfaces (cheap) against the target divided by that factor, smooth once, and repeat with the factor
+  // measured there if still off. Enclosed volume falls as the iso-level rises.
+  for (int round = 0; round < 3 && std::abs(ratio - 1.0) > 0.005; ++round) {
+    const double raw = volumeOf(extract(iso, false));
+    const double factor = raw > 0 ? ratio * targetMm3 / raw : 1.0; // smoothed / unsmoothed volume at this level
+    const double target = targetMm3 / factor;
+    double lo = 0.05, hi = 0.95;
+    double rawRatio = raw / target;
+    for (int step = 0; step < 14 && std::abs(rawRatio - 1.0) > 0.001; ++step) {
       iso = 0.5 * (lo + hi);
-      surface = extract(iso);
-      ratio = volumeOf(surface) / targetMm3;
-      (ratio < 1.0 ? hi : lo) = iso;
+      rawRatio = volumeOf(extract(iso, false)) / target;
+      (rawRatio < 1.0 ? hi : lo) = iso;
     }
+    surface = extract(iso, true);
+    ratio = volumeOf(surface) / targetMm3;
   }
   if (options.decimation > 0.0 && static_cast<std::size_t>(surface->GetNumberOfPolys()) > options.decimateAbove) {
     vtkNew<vtkTriangleFilter> triangles;
