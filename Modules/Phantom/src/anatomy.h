@@ -168,6 +168,8 @@ struct LesionRequest {
 [[nodiscard]] double primitiveDistance(const Anatomy& anatomy, const Primitive& prim, const core::Vec3& p,
                                        double lesionFactor = 1.0);
 [[nodiscard]] double liverDistance(const Anatomy& anatomy, const core::Vec3& p);
+// Distance to the skin: every structure lies inside it, so points well outside are air.
+[[nodiscard]] double bodyDistance(const core::Vec3& p);
 [[nodiscard]] double lesionDistance(const LesionShape& lesion, const core::Vec3& p, double factor = 1.0);
 // Volume (mL) enclosed by lesion scaled by factor, by quadrature of r^3/3 over the sphere.
 [[nodiscard]] double lesionVolumeMl(const LesionShape& lesion, double factor = 1.0);

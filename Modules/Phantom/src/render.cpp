@@ -76,6 +76,10 @@ struct VoxelSample {
 VoxelSample sampleAt(const RenderRequest& r, const PrimitiveGrid& grid, const Vec3& p, double ramp) {
   const Anatomy& an = *r.anatomy;
   VoxelSample s;
+  if (bodyDistance(p) >= 0.5 * ramp) { // about a third of the field of view: nothing but air
+    s.value = r.table.value[static_cast<std::size_t>(Tissue::Air)];
+    return s;
+  }
   double colour = 0.0;
   double transmittance = 1.0;
   double texture = 0.0;
