@@ -135,6 +135,11 @@ FollowupAssessment assessFollowup(const core::Image& followup, const core::Mask&
   }
   a.lesion = a.hypodense ? darkPart : brightPart;
   a.lesionVolumeMl = core::maskVolumeMl(a.lesion);
+  std::vector<float> inLesion;
+  for (std::size_t v = 0; v < a.lesion.voxels.size(); ++v)
+    if (a.lesion.voxels[v])
+      inLesion.push_back(followup.voxels[v]);
+  a.lesionMedian = robust(inLesion).median;
   a.volumeFraction = a.lesionVolumeMl / baselineVolumeMl;
   if (a.lesionVolumeMl < options.minVolumeMl || a.volumeFraction < options.disappearedFraction) {
     a.status = LesionStatus::Disappeared;

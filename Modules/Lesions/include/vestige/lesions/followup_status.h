@@ -29,10 +29,14 @@ struct FollowupAssessment {
   std::optional<double> diameterMm; // longest diameter of that part, when not disappeared
   double parenchymaMedian = 0.0;    // image units (HU for CT)
   double parenchymaSpread = 0.0;
+  double lesionMedian = 0.0; // of the lesion tissue found (image units)
   bool hypodense = true;
   core::Mask lesion; // the departing tissue found, on the follow-up grid
 };
 
+// baselineVolumeMl: the lesion volume the follow-up is compared with. Best measured the same way on the baseline
+// (assessFollowup(baselineImage, baselineMask, baselineLiver, 1.0).lesionVolumeMl), so that how generously the
+// baseline mark was drawn does not count as shrinkage; the baseline mask volume otherwise.
 // Throws core::Error(InconsistentData) when the masks are not on the image's grid, the site is empty, or the liver
 // around the site is too small to learn the parenchyma from.
 [[nodiscard]] FollowupAssessment assessFollowup(const core::Image& followup, const core::Mask& projectedSite,
