@@ -15,7 +15,7 @@
 namespace vestige::registration {
 
 inline constexpr double kUncertaintyFloorMm = 1.5;
-inline constexpr double kUncertaintyAgreementFactor = 3.0;
+inline constexpr double kUncertaintyAgreementFactor = 1.0;
 
 // Uncertainty (mm) of the follow-up position of a baseline point: U at T^-1(p); kUncertaintyFloorMm plus 50 % when
 // the point maps outside the uncertainty map.
