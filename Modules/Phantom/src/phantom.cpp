@@ -9,7 +9,6 @@
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
-#include "vestige/dicom/image_io.h"
 #include "vestige/dicom/series_writer.h"
 #include "vestige/phantom/displacement_field.h"
 #include "vestige/phantom/snapshot.h"

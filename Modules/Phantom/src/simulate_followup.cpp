@@ -2,11 +2,11 @@
 
 #include "case_writer.h"
 #include "deformation.h"
+#include "nifti_writer.h"
 #include "parallel.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
-#include "vestige/dicom/image_io.h"
 #include "vestige/dicom/mask_io.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/dicom/series_writer.h"
@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <random>
 #include <set>
 
@@ -393,6 +394,10 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
   gf.spacingMm = {0.82, 0.82, 2.0};
   const double zLo = t.inverse({liverCentre[0], liverCentre[1], bb.min[2]})[2] + 12.0;
   const double zHi = t.inverse({liverCentre[0], liverCentre[1], bb.max[2]})[2] - 12.0;
+  if (zHi - zLo < 10 * gf.spacingMm[2])
+    throw Error(ErrorCode::InconsistentData,
+                "the baseline covers too short a range along z for a simulated follow-up (needs about 50 mm)",
+                inputs.series.string());
   gf.size = {432, 432, static_cast<std::size_t>(std::floor((zHi - zLo) / gf.spacingMm[2])) + 1};
   const double half = (432 - 1) * 0.82 / 2.0;
   gf.originLps = {std::round((centre[0] - half) * 10) / 10, std::round((centre[1] - half) * 10) / 10,
@@ -486,13 +491,13 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
   dicom::writeImageSeries(follow, info, root / layout::kFollowupSeries, &writeProgress);
   core::reportProgress(progress, "writing ground truth", 0.9);
   const fs::path tb = root / layout::kBaselineTruth, tf = root / layout::kFollowupTruth;
-  dicom::writeMask(liver, tb / "liver.nii.gz");
-  dicom::writeMask(followLiver, tf / "liver.nii.gz");
+  writeNiftiFast(liver, tb / "liver.nii.gz");
+  writeNiftiFast(followLiver, tf / "liver.nii.gz");
   core::LabelMap baseLabels(gb), followLabels(gf);
   for (std::size_t i = 0; i < lesions.size(); ++i) {
-    dicom::writeMask(lesions[i], tb / ("lesion_" + plan[i].id + ".nii.gz"));
+    writeNiftiFast(lesions[i], tb / ("lesion_" + plan[i].id + ".nii.gz"));
     if (plan[i].fate != LesionFate::Disappeared)
-      dicom::writeMask(followLesions[i], tf / ("lesion_" + plan[i].id + ".nii.gz"));
+      writeNiftiFast(followLesions[i], tf / ("lesion_" + plan[i].id + ".nii.gz"));
     for (std::size_t n = 0; n < baseLabels.voxels.size(); ++n)
       if (lesions[i].voxels[n])
         baseLabels.voxels[n] = static_cast<std::uint16_t>(i + 1);
@@ -500,8 +505,8 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
       if (followLesions[i].voxels[n])
         followLabels.voxels[n] = static_cast<std::uint16_t>(i + 1);
   }
-  dicom::writeLabelMap(baseLabels, tb / "lesions.nii.gz");
-  dicom::writeLabelMap(followLabels, tf / "lesions.nii.gz");
+  writeNiftiFast(baseLabels, tb / "lesions.nii.gz");
+  writeNiftiFast(followLabels, tf / "lesions.nii.gz");
   writeDisplacementField(field, root / layout::kField);
   nlohmann::json transform = transformJson(t);
   transform["seed"] = options.seed;
