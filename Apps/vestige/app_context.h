@@ -45,5 +45,6 @@ void addSegmentCommands(CLI::App& app, AppContext& context);
 void addReportCommand(CLI::App& app, AppContext& context);
 void addPhantomCommands(CLI::App& app, AppContext& context);
 void addRegisterCommands(CLI::App& app, AppContext& context);
+void addPlanCommand(CLI::App& app, AppContext& context);
 
 } // namespace vestige::app

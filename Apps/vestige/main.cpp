@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   app::addReportCommand(cli, context);
   app::addPhantomCommands(cli, context);
   app::addRegisterCommands(cli, context);
+  app::addPlanCommand(cli, context);
 
   try {
     cli.parse(argc, argv);

@@ -127,9 +127,14 @@ public:
       l.kind = LesionMarkKind::Markup;
       l.markup = existingPath(v["markup"], key + ".markup");
     }
+    if (v.contains("diameter_mm") && l.kind == LesionMarkKind::Markup) {
+      l.diameterMm = number(v["diameter_mm"], key + ".diameter_mm"); // for a fiducial markup
+      if (!(l.diameterMm > 0.0 && l.diameterMm < 300.0))
+        fail(ErrorCode::InvalidArgument, key + ".diameter_mm", "must be between 0 and 300 mm");
+    }
     if ((v.contains("segment") && l.kind != LesionMarkKind::Mask) ||
-        (v.contains("diameter_mm") && l.kind != LesionMarkKind::CenterDiameter))
-      fail(ErrorCode::InvalidArgument, key, "segment goes with mask, diameter_mm with center");
+        (v.contains("diameter_mm") && l.kind != LesionMarkKind::CenterDiameter && l.kind != LesionMarkKind::Markup))
+      fail(ErrorCode::InvalidArgument, key, "segment goes with mask, diameter_mm with center or a fiducial markup");
     if (v.contains("followup_status")) {
       l.followupStatus = text(v["followup_status"], key + ".followup_status");
       if (l.followupStatus != "visible" && l.followupStatus != "shrunk" && l.followupStatus != "disappeared")

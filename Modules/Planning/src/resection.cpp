@@ -134,7 +134,14 @@ ResectionZones planResection(const core::Mask& liver, const std::vector<const co
   auto relabel = itk::RelabelComponentImageFilter<LabelImage, LabelImage>::New();
   relabel->SetInput(cc->GetOutput());
   core::translateItkErrors(ErrorCode::Internal, "remnant components", [&] { relabel->Update(); });
-  z.remnantPieces = relabel->GetNumberOfObjects();
+  // Slivers left between zones or along the liver edge (< 1 mL) are not pieces a surgeon would keep.
+  const double voxelMl = core::mm3ToMl(g.voxelVolumeMm3());
+  for (const auto pixels : relabel->GetSizeOfObjectsInPixels()) {
+    if (double(pixels) * voxelMl >= kMinPieceMl)
+      ++z.remnantPieces;
+    else
+      z.fragmentsMl += double(pixels) * voxelMl;
+  }
   z.usableRemnant = core::Mask(g, 0);
   const std::uint32_t* labels = relabel->GetOutput()->GetBufferPointer();
   for (std::size_t n = 0; n < g.voxelCount(); ++n)

@@ -26,7 +26,7 @@ struct LesionSpec {
   unsigned segment = 0;           // Mask: SEG segment number or label value (0: all non-zero)
   std::filesystem::path markup;   // Markup: Slicer .mrk.json (absolute)
   core::Vec3 centerLps{};         // CenterDiameter
-  double diameterMm = 0.0;        // CenterDiameter
+  double diameterMm = 0.0;        // CenterDiameter; Markup with a fiducial
   core::Vec3 clickLps{};          // Click
   std::string followupStatus;     // optional radiologist override: "visible", "shrunk", "disappeared"
   std::string key;                // "lesions[k]" for messages

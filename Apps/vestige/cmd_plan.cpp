@@ -1,0 +1,69 @@
+// vestige plan CASE.json -o OUT: the product's main job (see Documentation/planning.md).
+#include "app_context.h"
+
+#include "vestige/planning/case_file.h"
+#include "vestige/planning/plan.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace vestige::app {
+
+namespace {
+
+struct PlanCliOptions {
+  std::string caseFile;
+  std::string out;
+  bool noReport = false;
+};
+
+std::string fixed(double v, int digits = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+void printKeyFigures(const planning::PlanSummary& p, const std::string& out) {
+  std::cout << "Plan written to " << out << "/plan.json\n"
+            << "  liver " << fixed(p.liverMl) << " mL (tumour " << fixed(p.tumourMl) << " mL), margin "
+            << fixed(p.marginMm) << " mm + per-site registration uncertainty\n";
+  for (const auto& s : p.scenarios)
+    std::cout << "  " << (s.name == "all_original_sites" ? "all original sites (recommended)" : "visible sites only   ")
+              << ": resect " << fixed(s.resectedMl) << " mL, remnant " << fixed(s.usableRemnantMl) << " mL, FLR "
+              << fixed(s.flrPercent) << " %" << (s.sflrPercent ? ", sFLR " + fixed(*s.sflrPercent) + " %" : "")
+              << (s.remnantPieces > 1 ? "  (remnant in " + std::to_string(s.remnantPieces) + " pieces)" : "") << "\n";
+  std::cout << "  verdict: " << (p.sflrPercent ? "sFLR " + fixed(*p.sflrPercent) : "FLR " + fixed(p.flrPercent))
+            << " % vs minimum " << fixed(p.flrThresholdPercent, 0) << " % (" << planning::name(p.liverCondition)
+            << " liver): " << (p.flrSufficient ? "SUFFICIENT" : "INSUFFICIENT") << "\n";
+  for (const auto& l : p.lesions)
+    std::cout << "  " << l.id << ": " << l.status << (l.statusOverridden ? " (radiologist)" : "") << ", baseline "
+              << fixed(l.baselineDiameterMm) << " mm, at " << core::formatVec(l.projectedCenterLps, 1)
+              << " LPS, uncertainty " << fixed(l.uncertaintyMm) << " mm"
+              << (l.missingMetastasis ? "  <- MISSING METASTASIS if only visible sites are resected" : "") << "\n";
+  std::cout << "  registration: " << fixed(p.registration.seconds) << " s, min Jacobian "
+            << fixed(p.registration.minJacobian, 2) << "\n";
+  std::cout << "Research software, not a certified medical device.\n";
+}
+
+void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
+  const planning::CaseFile caseFile = planning::readCaseFile(o.caseFile);
+  planning::PlanOptions options;
+  options.threads = ctx.threads;
+  const planning::PlanRun run = planning::runPlan(caseFile, o.out, options, ctx.progress);
+  ctx.progress->finish();
+  for (const auto& note : run.summary.notes)
+    ctx.log.info(note);
+  printKeyFigures(run.summary, o.out);
+}
+
+} // namespace
+
+void addPlanCommand(CLI::App& app, AppContext& ctx) {
+  auto o = std::make_shared<PlanCliOptions>();
+  auto* cmd = app.add_subcommand("plan", "Plan resection of every original lesion site from a case file");
+  cmd->add_option("case", o->caseFile, "Case file (JSON; see Documentation/planning.md)")->required();
+  cmd->add_option("-o,--output", o->out, "Output folder")->required();
+  cmd->callback([o, &ctx] { runPlanCommand(*o, ctx); });
+}
+
+} // namespace vestige::app

@@ -1,0 +1,274 @@
+#include "vestige/planning/plan.h"
+
+#include "plan_inputs.h"
+#include "vestige/core/error.h"
+#include "vestige/planning/resection.h"
+#include "vestige/registration/registration.h"
+#include "vestige/registration/registration_io.h"
+#include "vestige/registration/uncertainty.h"
+#include "vestige/registration/warp.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+namespace fs = std::filesystem;
+
+namespace vestige::planning {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::string utcNow() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+core::Vec3 centroidLps(const core::Mask& m) {
+  core::Vec3 sum{};
+  std::size_t n = 0;
+  const auto& s = m.geometry.size;
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i)
+        if (m.at(i, j, k)) {
+          sum = core::add(sum, {double(i), double(j), double(k)});
+          ++n;
+        }
+  if (n == 0)
+    return m.geometry.indexToLps({0, 0, 0});
+  return m.geometry.indexToLps(core::scale(sum, 1.0 / double(n)));
+}
+
+// The voxel whose centre is nearest to an LPS point (clamped to the grid).
+std::array<std::size_t, 3> nearestVoxel(const core::ImageGeometry& g, const core::Vec3& lps) {
+  const core::Vec3 idx = g.lpsToIndex(lps);
+  std::array<std::size_t, 3> out{};
+  for (int a = 0; a < 3; ++a)
+    out[a] = std::size_t(std::lround(std::clamp(idx[a], 0.0, double(g.size[a] - 1))));
+  return out;
+}
+
+// Distance (mm) from a follow-up point to the outside of the liver: how deep a site lies below the surface.
+double depthBelowSurfaceMm(const core::Image& outsideDistance, const core::Vec3& lps) {
+  const auto& g = outsideDistance.geometry;
+  const core::Vec3 idx = g.lpsToIndex(lps);
+  if (!g.contains(idx))
+    return 0.0;
+  const auto v = nearestVoxel(g, lps);
+  const float d = outsideDistance.at(v[0], v[1], v[2]);
+  return std::isfinite(d) ? double(d) : 0.0;
+}
+
+core::Mask notMask(const core::Mask& m) {
+  core::Mask out(m.geometry, 0);
+  for (std::size_t n = 0; n < m.voxels.size(); ++n)
+    out.voxels[n] = m.voxels[n] ? 0 : 1;
+  return out;
+}
+
+double overlapFraction(const core::Mask& site, const core::Mask& region) {
+  std::size_t inside = 0, total = 0;
+  for (std::size_t n = 0; n < site.voxels.size(); ++n)
+    if (site.voxels[n]) {
+      ++total;
+      inside += region.voxels[n] ? 1 : 0;
+    }
+  return total ? double(inside) / double(total) : 0.0;
+}
+
+// The projected extent must never be empty: a site smaller than a follow-up voxel keeps the voxel of its centre.
+void keepCentreVoxel(core::Mask& projected, const core::Vec3& centreLps) {
+  if (core::countNonZero(projected) > 0)
+    return;
+  const core::Vec3 idx = projected.geometry.lpsToIndex(centreLps);
+  if (!projected.geometry.contains(idx))
+    return;
+  const auto v = nearestVoxel(projected.geometry, centreLps);
+  projected.at(v[0], v[1], v[2]) = 1;
+}
+
+} // namespace
+
+Scenario makeScenario(const std::string& name, const std::vector<std::string>& ids, double liverMl, double tumourMl,
+                      double resectedMl, double remnantMl, double usableRemnantMl, std::size_t pieces,
+                      const std::optional<double>& telvMl) {
+  Scenario s;
+  s.name = name;
+  s.lesionIds = ids;
+  s.resectedMl = resectedMl;
+  s.remnantMl = remnantMl;
+  s.usableRemnantMl = usableRemnantMl;
+  s.remnantPieces = pieces;
+  s.flrPercent = flrPercent(usableRemnantMl, liverMl, tumourMl);
+  if (telvMl)
+    s.sflrPercent = sflrPercent(usableRemnantMl, *telvMl);
+  return s;
+}
+
+PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& options, core::Progress* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  PlanRun run;
+  PlanSummary& p = run.summary;
+  p.vestigeVersion = kVersion;
+  p.createdUtc = utcNow();
+  p.heightCm = c.patient.heightCm;
+  p.weightKg = c.patient.weightKg;
+  p.liverCondition = c.patient.liverCondition;
+  p.bsaFormula = c.bsaFormula;
+  p.telvFormula = c.telvFormula;
+  p.marginMm = c.marginMm;
+  p.flrThresholdPercent = minimumSflrPercent(c.patient.liverCondition);
+
+  // 1. Scans and livers.
+  core::SubProgress loadBase(progress, 0.00, 0.05), loadFollow(progress, 0.05, 0.10);
+  const detail::LoadedScan baseline = detail::loadScan(c.baseline, "baseline", options.threads, &loadBase);
+  const detail::LoadedScan followup = detail::loadScan(c.followup, "followup", options.threads, &loadFollow);
+  p.baseline = baseline.summary;
+  p.followup = followup.summary;
+  p.notes.insert(p.notes.end(), baseline.notes.begin(), baseline.notes.end());
+  p.notes.insert(p.notes.end(), followup.notes.begin(), followup.notes.end());
+  core::SubProgress segFollow(progress, 0.10, 0.18), segBase(progress, 0.18, 0.26);
+  const core::Mask followLiver = detail::liverMask(c.followupLiver, followup, "followup_liver", &segFollow);
+  const core::Mask baseLiver = detail::liverMask(c.baselineLiver, baseline, "baseline_liver", &segBase);
+
+  // 2. Original sites on the baseline.
+  std::vector<core::Mask> sites;
+  core::SubProgress lesionProgress(progress, 0.26, 0.30);
+  for (const auto& spec : c.lesions)
+    sites.push_back(detail::lesionMask(spec, baseline, &lesionProgress));
+
+  // 3. Registration baseline -> follow-up.
+  registration::RegistrationInputs inputs{&followup.image, &baseline.image, &followLiver, &baseLiver};
+  registration::RegistrationOptions regOptions;
+  regOptions.metric = registration::parseMetric(c.registrationMetric);
+  regOptions.fixedModality = followup.summary.modality;
+  regOptions.movingModality = baseline.summary.modality;
+  regOptions.threads = options.threads;
+  core::SubProgress regProgress(progress, 0.30, 0.85);
+  const registration::RegistrationResult reg = registration::registerImages(inputs, regOptions, &regProgress);
+  const fs::path regDir = outDir / "registration";
+  registration::saveRegistration(reg, {c.baseline.series.string(), c.followup.series.string(), "", ""}, regDir);
+  p.registration.seconds = reg.seconds;
+  p.registration.minJacobian = reg.jacobianMin;
+  p.registration.maxJacobian = reg.jacobianMax;
+  p.registration.liverDice = reg.diceAfter;
+  p.registration.metric = reg.metric;
+  p.registration.folder = regDir.string();
+  p.notes.insert(p.notes.end(), reg.notes.begin(), reg.notes.end());
+  if (reg.jacobianMin <= 0.0)
+    p.notes.push_back("registration folds inside the liver (minimum Jacobian " + std::to_string(reg.jacobianMin) +
+                      "): projected sites are unreliable");
+
+  // 4. Project, classify, measure each site.
+  const core::ImageGeometry& fg = followup.image.geometry;
+  run.masks.followup = followup.image;
+  run.masks.liver = followLiver;
+  run.masks.projectedSites = core::LabelMap(fg, 0);
+  run.masks.visibleTumour = core::Mask(fg, 0);
+  const core::Image outsideDistance = distanceToMaskMm(notMask(followLiver), 300.0);
+  std::vector<core::Mask> projected;
+  std::vector<double> grow;
+  for (std::size_t k = 0; k < c.lesions.size(); ++k) {
+    core::reportProgress(progress, "Projecting sites", 0.85 + 0.05 * double(k) / double(c.lesions.size()));
+    const LesionSpec& spec = c.lesions[k];
+    LesionResult r;
+    r.id = spec.id;
+    r.markKind = name(spec.kind);
+    r.baselineCenterLps = centroidLps(sites[k]);
+    r.baselineVolumeMl = core::maskVolumeMl(sites[k]);
+    r.baselineDiameterMm = detail::longestDiameterMm(sites[k]);
+    core::Mask site = registration::warpMask(sites[k], reg.transform, fg);
+    r.projectedCenterLps = reg.transform.baselineToFollowupLps(r.baselineCenterLps);
+    keepCentreVoxel(site, r.projectedCenterLps);
+    r.projectedVolumeMl = core::maskVolumeMl(site);
+    r.uncertaintyMm = reg.uncertaintyMm.empty() ? registration::kUncertaintyFloorMm
+                                                : registration::maskUncertaintyMm(reg.uncertaintyMm, reg.transform, sites[k]);
+    r.growMm = c.marginMm + r.uncertaintyMm;
+    r.depthBelowSurfaceMm = depthBelowSurfaceMm(outsideDistance, r.projectedCenterLps);
+    const detail::FollowupStatus status =
+        detail::classifySite(followup.image, site, followLiver, r.baselineVolumeMl);
+    r.status = spec.followupStatus.empty() ? status.status : spec.followupStatus;
+    r.statusOverridden = !spec.followupStatus.empty() && spec.followupStatus != status.status;
+    if (r.status != "disappeared")
+      r.followupDiameterMm = status.followupDiameterMm;
+    if (r.status != "disappeared")
+      for (std::size_t n = 0; n < status.followupLesion.voxels.size(); ++n)
+        if (status.followupLesion.voxels[n])
+          run.masks.visibleTumour.voxels[n] = 1;
+    for (std::size_t n = 0; n < site.voxels.size(); ++n)
+      if (site.voxels[n] && run.masks.projectedSites.voxels[n] == 0)
+        run.masks.projectedSites.voxels[n] = static_cast<std::uint16_t>(k + 1);
+    projected.push_back(std::move(site));
+    grow.push_back(r.growMm);
+    p.lesions.push_back(r);
+  }
+
+  // 5. Volumes and the two scenarios.
+  p.liverMl = core::maskVolumeMl(followLiver);
+  std::size_t tumourVoxels = 0;
+  for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
+    tumourVoxels += (run.masks.visibleTumour.voxels[n] && followLiver.voxels[n]) ? 1 : 0;
+  p.tumourMl = core::mm3ToMl(double(tumourVoxels) * fg.voxelVolumeMm3());
+  if (p.heightCm && p.weightKg) {
+    p.bsaM2 = bodySurfaceAreaM2(*p.heightCm, *p.weightKg, p.bsaFormula);
+    p.telvMl = totalEstimatedLiverVolumeMl(*p.bsaM2, p.telvFormula);
+  }
+  std::vector<const core::Mask*> all, visible;
+  std::vector<double> growAll, growVisible;
+  std::vector<std::string> idsAll, idsVisible;
+  for (std::size_t k = 0; k < projected.size(); ++k) {
+    all.push_back(&projected[k]);
+    growAll.push_back(grow[k]);
+    idsAll.push_back(p.lesions[k].id);
+    if (p.lesions[k].status != "disappeared") {
+      visible.push_back(&projected[k]);
+      growVisible.push_back(grow[k]);
+      idsVisible.push_back(p.lesions[k].id);
+    }
+  }
+  core::SubProgress zonesAll(progress, 0.90, 0.95), zonesVisible(progress, 0.95, 0.99);
+  const ResectionZones za = planResection(followLiver, all, growAll, &zonesAll);
+  const ResectionZones zv = planResection(followLiver, visible, growVisible, &zonesVisible);
+  p.scenarios.push_back(makeScenario("all_original_sites", idsAll, p.liverMl, p.tumourMl, za.resectedMl, za.remnantMl,
+                                     za.usableRemnantMl, za.remnantPieces, p.telvMl));
+  p.scenarios.push_back(makeScenario("visible_only", idsVisible, p.liverMl, p.tumourMl, zv.resectedMl, zv.remnantMl,
+                                     zv.usableRemnantMl, zv.remnantPieces, p.telvMl));
+  for (std::size_t k = 0; k < projected.size(); ++k)
+    p.lesions[k].missingMetastasis = p.lesions[k].status == "disappeared" && overlapFraction(projected[k], zv.remnant) > 0.0;
+  const Scenario& recommended = p.scenarios.front();
+  p.resectedMl = za.resectedMl;
+  p.remnantMl = za.remnantMl;
+  p.usableRemnantMl = za.usableRemnantMl;
+  p.remnantPieces = za.remnantPieces;
+  p.flrPercent = recommended.flrPercent;
+  p.sflrPercent = recommended.sflrPercent;
+  // The verdict uses sFLR when height and weight are known (the cited thresholds are standardised), FLR otherwise.
+  p.flrSufficient = (p.sflrPercent ? *p.sflrPercent : p.flrPercent) >= p.flrThresholdPercent;
+  if (!p.sflrPercent)
+    p.notes.push_back("no height/weight in the case file: sFLR not computed; the verdict uses measured FLR");
+  if (za.remnantPieces > 1)
+    p.notes.push_back("the remnant falls apart into " + std::to_string(za.remnantPieces) +
+                      " pieces of 1 mL or more; only the largest (" + std::to_string(za.usableRemnantMl) +
+                      " mL) counts as FLR");
+  if (za.fragmentsMl > 0.0)
+    p.notes.push_back("slivers under 1 mL left between zones: " + std::to_string(za.fragmentsMl) +
+                      " mL in all, not counted as FLR");
+  run.masks.resection = za.resection;
+  run.masks.remnant = za.remnant;
+
+  writePlanFolder(p, run.masks, outDir);
+  core::reportProgress(progress, "Plan", 1.0);
+  (void)start;
+  return run;
+}
+
+} // namespace vestige::planning
