@@ -3,6 +3,7 @@
 
 #include "vestige/planning/case_file.h"
 #include "vestige/planning/plan.h"
+#include "vestige/report/report.h"
 
 #include <cstdio>
 #include <iostream>
@@ -54,6 +55,14 @@ void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
   for (const auto& note : run.summary.notes)
     ctx.log.info(note);
   printKeyFigures(run.summary, o.out);
+  if (o.noReport)
+    return;
+  // The report reads the folder just written, like `vestige report OUT`.
+  const report::ReportFiles files = report::writeReport(o.out, {}, ctx.progress);
+  ctx.progress->finish();
+  for (const std::string& note : files.notes)
+    ctx.log.warning("note: " + note);
+  std::cout << "report    " << files.html.string() << "\nreport    " << files.pdf.string() << "\n";
 }
 
 } // namespace
@@ -63,6 +72,7 @@ void addPlanCommand(CLI::App& app, AppContext& ctx) {
   auto* cmd = app.add_subcommand("plan", "Plan resection of every original lesion site from a case file");
   cmd->add_option("case", o->caseFile, "Case file (JSON; see Documentation/planning.md)")->required();
   cmd->add_option("-o,--output", o->out, "Output folder")->required();
+  cmd->add_flag("--no-report", o->noReport, "Write the plan only (no report, meshes or DICOM exports)");
   cmd->callback([o, &ctx] { runPlanCommand(*o, ctx); });
 }
 
