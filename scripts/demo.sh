@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# README command (1): the main job. Installs what is missing, builds the `vestige` command, then lists the DICOM
-# series of FOLDER (default: the shared HCC_009 data set when ../shared/data exists).
-# Usage: scripts/demo.sh [FOLDER]
+# README command (1): the main job. Installs what is missing, builds `vestige`, then plans a case:
+#   scripts/demo.sh                 the digital phantom (generated into build/demo/phantom), no data needed
+#   scripts/demo.sh CASE.json       a case file of your own (see Documentation/planning.md)
+# Prints the key figures and the path of report.html / report.pdf.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$here/build
@@ -12,16 +13,18 @@ if [[ ! -f $build/build.ninja ]]; then
 fi
 cmake --build "$build" --target vestige --parallel "$(nproc)"
 vestige=$build/Apps/vestige/vestige
-folder=${1:-}
-if [[ -z $folder ]]; then
-  shared=$here/../shared/data
-  if [[ -x $shared/unpack ]]; then
-    "$shared/unpack" "$build/testdata" hcc-tace-seg-009 > /dev/null
-    folder=$build/testdata/hcc-tace-seg-009
-  else
-    echo "vestige: no folder given and no ../shared/data here; usage: scripts/demo.sh DICOM_FOLDER" >&2
-    exit 2
+case_file=${1:-}
+out=$build/demo/plan
+if [[ -z $case_file ]]; then
+  if [[ ! -f $build/demo/phantom/case.json ]]; then
+    rm -rf "$build/demo/phantom"
+    echo "\$ vestige phantom -o $build/demo/phantom --seed 1"
+    "$vestige" phantom -o "$build/demo/phantom" --seed 1
   fi
+  case_file=$build/demo/phantom/case.json
+else
+  out=$(dirname "$(realpath "$case_file")")/plan
 fi
-echo "\$ vestige dicom ls $folder"
-"$vestige" dicom ls "$folder"
+rm -rf "$out"
+echo "\$ vestige plan $case_file -o $out"
+"$vestige" plan "$case_file" -o "$out"
