@@ -75,7 +75,10 @@ FollowupAssessment assessFollowup(const core::Image& followup, const core::Mask&
   if (!(baselineVolumeMl > 0.0))
     throw Error(ErrorCode::InvalidArgument, "baseline volume must be positive", "baseline volume");
 
-  const core::Mask site = segmentation::dilateMm(projectedSite, options.siteToleranceMm);
+  // Lesion tissue is looked for in the liver only (which includes its tumours): the widened site would otherwise
+  // reach lung, fat or bowel at the liver's edge.
+  const core::Mask site = segmentation::maskAnd(segmentation::dilateMm(projectedSite, options.siteToleranceMm),
+                                                segmentation::dilateMm(followupLiver, 1.0));
   const core::Mask ring = segmentation::maskAndNot(
       segmentation::maskAnd(segmentation::dilateMm(projectedSite, kParenchymaRingMm), followupLiver),
       segmentation::dilateMm(projectedSite, 2.0 * options.siteToleranceMm));

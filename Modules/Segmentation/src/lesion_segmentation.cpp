@@ -6,6 +6,7 @@
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
 
+#include <itkMatrix.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
@@ -29,6 +30,8 @@ constexpr double kTissueHighHu = 300.0;
 // enhancing or oedematous rim) is added where it still departs from the parenchyma by half an SD, up to this far.
 constexpr double kRimMm = 5.0;
 constexpr double kRimSd = 0.5;
+// The lesion stays within its moment ellipsoid, scaled by this (+ the rim).
+constexpr double kEllipsoidScale = 1.1;
 
 struct Crop {
   core::Image image;
@@ -106,6 +109,63 @@ core::Mask visibleFrom(const core::Mask& region, const core::Mask& candidate, co
           visible = gapMm <= kMaxGapAlongRayMm;
         }
         out.voxels[v] = visible ? 1 : 0;
+      }
+  return out;
+}
+
+// The solid ellipsoid with the mask's centroid and second moments (semi-axis = sqrt(5 x eigenvalue)).
+struct Ellipsoid {
+  core::Vec3 centre{};
+  double inverseShape[3][3] = {}; // (x-c)^T M (x-c) <= 1 inside
+};
+
+Ellipsoid momentEllipsoid(const core::Mask& m) {
+  const auto& g = m.geometry;
+  std::vector<core::Vec3> pts;
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v)
+        if (m.voxels[v])
+          pts.push_back(g.indexToLps({double(i), double(j), double(k)}));
+  Ellipsoid e;
+  if (pts.size() < 10)
+    return e;
+  for (const auto& p : pts)
+    e.centre = core::add(e.centre, core::scale(p, 1.0 / double(pts.size())));
+  itk::Matrix<double, 3, 3> cov;
+  cov.Fill(0.0);
+  for (const auto& p : pts)
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b)
+        cov[a][b] += (p[a] - e.centre[a]) * (p[b] - e.centre[b]) / double(pts.size());
+  // Solid ellipsoid: covariance = A / 5 with A = semi-axes^2 along the principal axes, so M = (5 cov)^-1.
+  const auto inverse = (cov * 5.0).GetInverse();
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b)
+      e.inverseShape[a][b] = inverse[a][b];
+  return e;
+}
+
+// Keeps voxels inside the ellipsoid scaled by `scale` and widened by marginMm: leaks leave a round lesion's shape.
+core::Mask clipToEllipsoid(const core::Mask& m, const Ellipsoid& e, double scale, double marginMm) {
+  const auto& g = m.geometry;
+  core::Mask out = m;
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
+        if (!m.voxels[v])
+          continue;
+        const core::Vec3 d = core::sub(g.indexToLps({double(i), double(j), double(k)}), e.centre);
+        const double r = core::norm(d);
+        if (r <= marginMm)
+          continue;
+        // Point on the ray at marginMm closer to the centre must lie inside the scaled ellipsoid.
+        const core::Vec3 q = core::scale(d, (r - marginMm) / r);
+        double quad = 0.0;
+        for (int a = 0; a < 3; ++a)
+          for (int b = 0; b < 3; ++b)
+            quad += q[a] * e.inverseShape[a][b] * q[b];
+        out.voxels[v] = quad <= scale * scale ? 1 : 0;
       }
   return out;
 }
@@ -213,7 +273,9 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
     rim.voxels[v] = (departs && dist[v] <= options.maxRadiusMm) ? 1 : 0;
   }
   const double minSpacing = *std::min_element(g.spacingMm.begin(), g.spacingMm.end());
+  const Ellipsoid shape = momentEllipsoid(lesion);
   lesion = geodesicDilate(lesion, maskOr(rim, lesion), int(std::lround(kRimMm / minSpacing)));
+  lesion = clipToEllipsoid(lesion, shape, kEllipsoidScale, kRimMm);
   const double voxel = *std::max_element(g.spacingMm.begin(), g.spacingMm.end());
   lesion = maskOr(lesion, closeMm(lesion, 2.0 * voxel));
   lesion = fillHolesPerSlice(fillHoles3d(lesion));
