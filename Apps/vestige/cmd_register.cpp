@@ -43,6 +43,7 @@ struct WarpOptions {
   std::string points;
   std::string reference;
   std::string interpolation = "linear";
+  bool fromFollowup = false;
   std::string output;
 };
 
@@ -135,14 +136,21 @@ void runWarp(const WarpOptions& o, AppContext& ctx) {
     for (const auto& p : registration::readPointsJson(o.points)) {
       registration::MappedPoint m;
       m.name = p.name;
-      m.baselineLps = p.lps;
-      m.followupLps = reg.transform.baselineToFollowupLps(p.lps);
+      if (o.fromFollowup) {
+        m.followupLps = p.lps;
+        m.baselineLps = reg.transform.followupToBaselineLps(p.lps);
+      } else {
+        m.baselineLps = p.lps;
+        m.followupLps = reg.transform.baselineToFollowupLps(p.lps);
+      }
       if (!reg.uncertaintyMm.empty())
-        m.uncertaintyMm = registration::pointUncertaintyMm(reg.uncertaintyMm, reg.transform, p.lps);
+        m.uncertaintyMm = registration::pointUncertaintyMm(reg.uncertaintyMm, reg.transform, m.baselineLps);
       mapped.push_back(m);
     }
     registration::writeMappedPointsJson(mapped, o.output);
-    std::cout << "wrote " << mapped.size() << " points (baseline -> follow-up LPS mm) to " << o.output << "\n";
+    std::cout << "wrote " << mapped.size() << " points ("
+              << (o.fromFollowup ? "follow-up -> baseline" : "baseline -> follow-up") << ", LPS mm) to " << o.output
+              << "\n";
     return;
   }
   if (!dicom::isVolumeFile(o.output))
@@ -196,6 +204,8 @@ void addRegisterCommands(CLI::App& app, AppContext& ctx) {
   w->add_option("--labels", warp->labels, "Baseline label map (volume file), label-preserving");
   w->add_option("--points", warp->points, "Baseline points JSON (LPS mm): written with follow-up positions");
   w->add_option("--reference", warp->reference, "Target grid (default: the registration's follow-up grid)");
+  w->add_flag("--from-followup", warp->fromFollowup,
+              "Points are on the follow-up: map them to the baseline (the transform's own direction)");
   w->add_option("--interpolation", warp->interpolation, "linear or bspline (images)")->capture_default_str();
   w->add_option("-o,--output", warp->output, "Output volume file or points JSON")->required();
   w->callback([warp, &ctx] { runWarp(*warp, ctx); });

@@ -31,9 +31,10 @@ struct WorkingImage {
 };
 
 // roiMarginMm < 0: whole image. liver may be null.
-[[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, Contrast contrast,
-                                        double spacingMm, double roiMarginMm, double samplingMarginMm,
-                                        unsigned threads);
+// exclude: voxels to fill with the median liver intensity first (lesion sites; needs liver).
+[[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* exclude,
+                                        Contrast contrast, double spacingMm, double roiMarginMm,
+                                        double samplingMarginMm, unsigned threads);
 
 struct StageSetup {
   std::string name;

@@ -206,14 +206,52 @@ core::Vec3 centroidLps(const ByteImage& mask) {
   return {p[0], p[1], p[2]};
 }
 
+// Fills the excluded voxels (grown by two voxels against partial-volume rims) with the median of the other liver
+// voxels, so that a lesion that shrank or vanished by the follow-up exerts no image force.
+void fillExcluded(FloatImage& image, const core::Mask& liver, const core::Mask& exclude) {
+  const auto& g = exclude.geometry;
+  std::vector<std::uint8_t> grown(exclude.voxels.begin(), exclude.voxels.end());
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<std::uint8_t> next = grown;
+    for (std::size_t k = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i) {
+          const std::size_t c = exclude.linearIndex(i, j, k);
+          if (grown[c])
+            continue;
+          const bool near = (i > 0 && grown[c - 1]) || (i + 1 < g.size[0] && grown[c + 1]) ||
+                            (j > 0 && grown[c - g.size[0]]) || (j + 1 < g.size[1] && grown[c + g.size[0]]) ||
+                            (k > 0 && grown[c - g.size[0] * g.size[1]]) ||
+                            (k + 1 < g.size[2] && grown[c + g.size[0] * g.size[1]]);
+          next[c] = near ? 1 : 0;
+        }
+    grown.swap(next);
+  }
+  float* p = image.GetBufferPointer();
+  std::vector<float> values;
+  for (std::size_t i = 0; i < grown.size(); ++i)
+    if (liver.voxels[i] && !grown[i])
+      values.push_back(p[i]);
+  if (values.empty())
+    return;
+  const auto mid = values.begin() + static_cast<long>(values.size() / 2);
+  std::nth_element(values.begin(), mid, values.end());
+  for (std::size_t i = 0; i < grown.size(); ++i)
+    if (grown[i])
+      p[i] = *mid;
+}
+
 } // namespace
 
-WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, Contrast contrast, double spacingMm,
-                          double roiMarginMm, double samplingMarginMm, unsigned threads) {
+WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* exclude,
+                          Contrast contrast, double spacingMm, double roiMarginMm, double samplingMarginMm,
+                          unsigned threads) {
   return core::translateItkErrors(core::ErrorCode::Internal, "registration: preparing images", [&] {
     const IndexBox box = roiBox(image, liver, roiMarginMm);
     FloatImage::Pointer full = core::toItk(image);
     normaliseIntensities(*full, contrast);
+    if (exclude && liver)
+      fillExcluded(*full, *liver, *exclude);
     WorkingImage out;
     out.image = cropSmoothResample(full, box, spacingMm, threads);
     full = nullptr;

@@ -89,9 +89,8 @@ core::ImageGeometry resampledGrid(const core::ImageGeometry& g, double spacingMm
 
 // Demons regularisation (voxels of the working grid); the perturbed run for the uncertainty smooths the field more
 // and the updates less, so the two runs agree only where the images pin the deformation down.
-constexpr double kFieldSigmaVoxels = 2.0;
 constexpr double kUpdateSigmaVoxels = 1.0;
-constexpr double kPerturbedFieldSigmaVoxels = 3.0;
+constexpr double kPerturbedFieldSigmaFactor = 1.5;
 constexpr double kPerturbedUpdateSigmaVoxels = 0.5;
 
 CompositeTransformType::Pointer compose(const AffineType& affine, DenseFieldType* field) {
@@ -217,6 +216,11 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
     throw core::Error(core::ErrorCode::InvalidArgument, "both a fixed and a moving image are needed", "registration");
   checkMask(inputs.fixedMask, *inputs.fixed, "fixed mask");
   checkMask(inputs.movingMask, *inputs.moving, "moving mask");
+  checkMask(inputs.movingLesions, *inputs.moving, "moving lesion mask");
+  if (inputs.movingLesions && !inputs.movingMask)
+    throw core::Error(core::ErrorCode::InvalidArgument, "lesion sites need the baseline liver mask", "registration");
+  if (!(options.fieldSmoothingMm > 0))
+    throw core::Error(core::ErrorCode::InvalidArgument, "field smoothing must be > 0 mm", "registration");
   if (!(options.workingSpacingMm > 0.2))
     throw core::Error(core::ErrorCode::InvalidArgument, "working spacing must be > 0.2 mm", "registration");
   const unsigned threads = options.threads > 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
@@ -228,11 +232,12 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   const double h = options.workingSpacingMm;
 
   core::reportProgress(progress, "preparing images", 0.0);
-  const WorkingImage fixed = prepareImage(*inputs.fixed, inputs.fixedMask, contrastOf(options.fixedModality), h,
-                                          inputs.fixedMask ? kFixedRoiMarginMm : -1.0, kSamplingMarginMm, threads);
+  const WorkingImage fixed = prepareImage(*inputs.fixed, inputs.fixedMask, nullptr, contrastOf(options.fixedModality),
+                                          h, inputs.fixedMask ? kFixedRoiMarginMm : -1.0, kSamplingMarginMm, threads);
   core::reportProgress(progress, "preparing images", 0.5);
-  const WorkingImage moving = prepareImage(*inputs.moving, inputs.movingMask, contrastOf(options.movingModality), h,
-                                           inputs.movingMask ? kMovingRoiMarginMm : -1.0, kSamplingMarginMm, threads);
+  const WorkingImage moving =
+      prepareImage(*inputs.moving, inputs.movingMask, inputs.movingLesions, contrastOf(options.movingModality), h,
+                   inputs.movingMask ? kMovingRoiMarginMm : -1.0, kSamplingMarginMm, threads);
   if (fixed.centreFromLiver != moving.centreFromLiver)
     result.notes.push_back("only one liver mask: initialised from the centre of the body in both images");
   const bool liverCentres = fixed.centreFromLiver && moving.centreFromLiver;
@@ -293,7 +298,7 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   DemonsSetup demons;
   demons.sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
   demons.threads = threads;
-  demons.fieldSigmaVoxels = kFieldSigmaVoxels;
+  demons.fieldSigmaVoxels = options.fieldSmoothingMm / h;
   demons.updateSigmaVoxels = kUpdateSigmaVoxels;
   if (options.deformable) {
     core::SubProgress sub(progress, 0.22, options.estimateUncertainty ? 0.6 : 0.92);
@@ -310,7 +315,7 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
     core::SubProgress sub(progress, 0.6, 0.92);
     DemonsSetup perturbed = demons;
     perturbed.name = "uncertainty";
-    perturbed.fieldSigmaVoxels = kPerturbedFieldSigmaVoxels;
+    perturbed.fieldSigmaVoxels = demons.fieldSigmaVoxels * kPerturbedFieldSigmaFactor;
     perturbed.updateSigmaVoxels = kPerturbedUpdateSigmaVoxels;
     perturbed.progress = &sub;
     // Coarse levels only: a quarter of the cost, and what the fine level adds is part of what is uncertain.

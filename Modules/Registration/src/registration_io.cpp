@@ -259,8 +259,10 @@ void writeMappedPointsJson(const std::vector<MappedPoint>& points, const std::fi
                     {"baseline_lps", vec(p.baselineLps)},
                     {"followup_lps", vec(p.followupLps)},
                     {"uncertainty_mm", p.uncertaintyMm}});
-  const json out = {
-      {"direction", "baseline->followup"}, {"coordinate_system", "LPS"}, {"units", "mm"}, {"points", list}};
+  const json out = {{"meaning", "baseline_lps and followup_lps: the same point on each date"},
+                    {"coordinate_system", "LPS"},
+                    {"units", "mm"},
+                    {"points", list}};
   core::writeTextAtomically(path, out.dump(2) + "\n");
 }
 

@@ -114,17 +114,31 @@ core::Vec3 Transform::followupToBaselineLps(const core::Vec3& followupLps) const
 
 core::Vec3 Transform::baselineToFollowupLps(const core::Vec3& baselineLps) const {
   const auto& t = *m_impl->composite;
-  // Start from one fixed-point step (exact for a pure translation), then Newton.
+  // Start from one fixed-point step (exact for a pure translation), then damped Newton: a step that does not
+  // reduce the residual is halved, so a poor start cannot throw the iteration off.
   core::Vec3 y = core::sub(baselineLps, core::sub(mapThrough(t, baselineLps), baselineLps));
-  for (int iteration = 0; iteration < 50; ++iteration) {
+  double residualNorm = core::norm(core::sub(mapThrough(t, y), baselineLps));
+  for (int iteration = 0; iteration < 100 && residualNorm >= 1e-3; ++iteration) {
     const core::Vec3 residual = core::sub(mapThrough(t, y), baselineLps);
-    if (core::norm(residual) < 1e-3)
-      return y;
     const core::Mat3 j = numericJacobian(t, y, 0.25);
     if (!(std::abs(determinant(j)) > 1e-6))
       break;
-    y = core::sub(y, solve(j, residual));
+    const core::Vec3 step = solve(j, residual);
+    double lambda = 1.0;
+    for (int halving = 0; halving < 12; ++halving, lambda *= 0.5) {
+      const core::Vec3 candidate = core::sub(y, core::scale(step, lambda));
+      const double r = core::norm(core::sub(mapThrough(t, candidate), baselineLps));
+      if (r < residualNorm) {
+        y = candidate;
+        residualNorm = r;
+        break;
+      }
+    }
+    if (lambda < 1e-3)
+      break;
   }
+  if (residualNorm < 1e-2)
+    return y;
   throw core::Error(core::ErrorCode::Internal, "the transform could not be inverted at this point (folding?)",
                     "baseline point " + core::formatVec(baselineLps));
 }

@@ -74,7 +74,17 @@ inline CaseOutcome evaluateCase(const std::filesystem::path& caseDir, const std:
       dicom::conformMask(dicom::readMaskFile(tb / "liver.nii.gz"), baseline.image.geometry, "baseline liver");
   const core::Mask fixedLiver =
       dicom::conformMask(dicom::readMaskFile(tf / "liver.nii.gz"), followup.image.geometry, "follow-up liver");
-  RegistrationInputs inputs{&followup.image, &baseline.image, &fixedLiver, &movingLiver};
+  // The baseline lesion sites are known (they are what Planning carries over): registration keeps them out of the
+  // image forces.
+  core::Mask lesions(baseline.image.geometry, 0);
+  const phantom::CaseTruth truth = phantom::readCaseTruth(caseDir);
+  for (const auto& lesion : truth.lesions) {
+    const core::Mask site =
+        dicom::conformMask(dicom::readMaskFile(caseDir / lesion.baselineMask), baseline.image.geometry, lesion.id);
+    for (std::size_t i = 0; i < site.voxels.size(); ++i)
+      lesions.voxels[i] |= site.voxels[i];
+  }
+  RegistrationInputs inputs{&followup.image, &baseline.image, &fixedLiver, &movingLiver, &lesions};
   RegistrationOptions options;
   options.threads = 2;
   options.fixedModality = mrFollowup ? "MR" : followup.series.modality;
@@ -85,7 +95,6 @@ inline CaseOutcome evaluateCase(const std::filesystem::path& caseDir, const std:
   out.seconds = result.seconds;
   out.jacobianMin = result.jacobianMin;
   out.foldingFraction = result.foldingFraction;
-  const phantom::CaseTruth truth = phantom::readCaseTruth(caseDir);
   std::vector<LandmarkPair> pairs;
   for (const auto& l : truth.landmarks)
     pairs.push_back({l.name, l.baselineLps, l.followupLps});

@@ -28,6 +28,7 @@ struct RegistrationOptions {
   unsigned threads = 0;            // 0: all cores
   double workingSpacingMm = 2.0;   // isotropic spacing of the finest level
   bool deformable = true;          // false: stop after the affine stage
+  double fieldSmoothingMm = 6.0;   // standard deviation of the Gaussian that regularises the deformation field
   bool estimateUncertainty = true; // a second, perturbed deformable run (see uncertainty.h)
 };
 
@@ -38,6 +39,9 @@ struct RegistrationInputs {
   const core::Image* moving = nullptr; // baseline
   const core::Mask* fixedMask = nullptr;
   const core::Mask* movingMask = nullptr;
+  // Baseline lesion sites (optional, on the moving grid): expected to change by the follow-up, so they must not
+  // drive the deformation. They are filled with the median liver intensity before registering (needs movingMask).
+  const core::Mask* movingLesions = nullptr;
 };
 
 struct StageStats {
