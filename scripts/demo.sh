@@ -23,7 +23,7 @@ if [[ -z $case_file ]]; then
   fi
   case_file=$build/demo/phantom/case.json
 else
-  out=$(dirname "$(realpath "$case_file")")/plan
+  out=$build/demo/plan-$(basename "$(dirname "$(realpath "$case_file")")")
 fi
 rm -rf "$out"
 echo "\$ vestige plan $case_file -o $out"

@@ -137,14 +137,14 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.notes.insert(p.notes.end(), baseline.notes.begin(), baseline.notes.end());
   p.notes.insert(p.notes.end(), followup.notes.begin(), followup.notes.end());
   core::SubProgress segFollow(progress, 0.10, 0.18), segBase(progress, 0.18, 0.26);
-  const core::Mask followLiver = detail::liverMask(c.followupLiver, followup, "followup_liver", &segFollow);
+  core::Mask followLiver = detail::liverMask(c.followupLiver, followup, "followup_liver", &segFollow);
   const core::Mask baseLiver = detail::liverMask(c.baselineLiver, baseline, "baseline_liver", &segBase);
 
   // 2. Original sites on the baseline.
   std::vector<core::Mask> sites;
   core::SubProgress lesionProgress(progress, 0.26, 0.30);
   for (const auto& spec : c.lesions)
-    sites.push_back(detail::lesionMask(spec, baseline, &lesionProgress));
+    sites.push_back(detail::lesionMask(spec, baseline, baseLiver, &lesionProgress));
 
   // 3. Registration baseline -> follow-up.
   registration::RegistrationInputs inputs{&followup.image, &baseline.image, &followLiver, &baseLiver};
@@ -171,7 +171,6 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   // 4. Project, classify, measure each site.
   const core::ImageGeometry& fg = followup.image.geometry;
   run.masks.followup = followup.image;
-  run.masks.liver = followLiver;
   run.masks.projectedSites = core::LabelMap(fg, 0);
   run.masks.visibleTumour = core::Mask(fg, 0);
   const core::Image outsideDistance = distanceToMaskMm(notMask(followLiver), 300.0);
@@ -212,7 +211,21 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
     p.lesions.push_back(r);
   }
 
-  // 5. Volumes and the two scenarios.
+  // 5. The liver includes its tumours: projected sites that reach past the follow-up liver outline (a boundary
+  // misfit of segmentation or registration) are added to it, so that every site is resected and
+  // resected + remnant = liver holds exactly.
+  std::size_t added = 0;
+  for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
+    if (!followLiver.voxels[n] && run.masks.projectedSites.voxels[n]) {
+      followLiver.voxels[n] = 1;
+      ++added;
+    }
+  if (added > 0)
+    p.notes.push_back("projected sites reach " + std::to_string(core::mm3ToMl(double(added) * fg.voxelVolumeMm3())) +
+                      " mL past the follow-up liver outline; that tissue is counted as liver");
+  run.masks.liver = followLiver;
+
+  // 6. Volumes and the two scenarios.
   p.liverMl = core::maskVolumeMl(followLiver);
   std::size_t tumourVoxels = 0;
   for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)

@@ -103,7 +103,8 @@ core::Mask liverMask(const std::optional<fs::path>& path, const LoadedScan& scan
   return segmentation::segmentLiver(scan.image, {}, progress).liver;
 }
 
-core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, core::Progress* progress) {
+core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, const core::Mask& baselineLiver,
+                      core::Progress* progress) {
   const core::ImageGeometry& g = baseline.image.geometry;
   core::Mask mask;
   switch (spec.kind) {
@@ -130,6 +131,15 @@ core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, core::
   if (core::countNonZero(mask) == 0)
     throw Error(ErrorCode::InvalidArgument, "the mark yields an empty lesion on the baseline grid",
                 "case file " + spec.key);
+  // A ball from a point + diameter or a line is a model of a tumour in the liver: the part of it outside the
+  // baseline liver is stomach, kidney or air, not the site.
+  if (spec.kind == LesionMarkKind::CenterDiameter || spec.kind == LesionMarkKind::Markup) {
+    core::Mask clipped = mask;
+    for (std::size_t n = 0; n < clipped.voxels.size(); ++n)
+      clipped.voxels[n] = clipped.voxels[n] && baselineLiver.voxels[n];
+    if (core::countNonZero(clipped) > 0)
+      return clipped;
+  }
   return mask;
 }
 

@@ -28,7 +28,9 @@ struct LoadedScan {
 
 // The baseline extent of one original site as a mask on the baseline grid. Throws naming spec.key when the mark
 // lies outside the baseline image or yields an empty mask.
-[[nodiscard]] core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, core::Progress* progress);
+// Balls (point + diameter, line markups) are limited to the baseline liver.
+[[nodiscard]] core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, const core::Mask& baselineLiver,
+                                    core::Progress* progress);
 
 // Longest diameter (mm) of a mask: the largest distance between two of its boundary voxel centres.
 [[nodiscard]] double longestDiameterMm(const core::Mask& mask);
