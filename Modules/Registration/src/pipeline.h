@@ -26,15 +26,23 @@ enum class Contrast { Ct, Mr };
 struct WorkingImage {
   FloatImage::Pointer image;
   ByteImage::Pointer sampling; // may be null: sample everywhere
+  ByteImage::Pointer liver;    // the liver on the working grid (null without a mask)
+  ByteImage::Pointer sites;    // lesion sites on the working grid (moving image only; null without)
   core::Vec3 centreLps{};      // centroid of the liver mask (if any) or of the body
   bool centreFromLiver = false;
 };
 
 // roiMarginMm < 0: whole image. liver may be null.
-// exclude: voxels to fill with the median liver intensity first (lesion sites; needs liver).
-[[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* exclude,
+// sites: lesion sites to keep out of the image forces (see fillSites); needs liver.
+[[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* sites,
                                         Contrast contrast, double spacingMm, double roiMarginMm,
                                         double samplingMarginMm, unsigned threads);
+
+// Lesion sites change between dates (shrink, vanish), so they must not drive the deformation: fills the sites of
+// the moving working image, and the same sites carried through `affine` onto the fixed working image, both grown by
+// growMm, with the median liver intensity of each image.
+void fillSites(WorkingImage& fixed, WorkingImage& moving, const itk::Transform<double, 3, 3>& affine, double growMm,
+               unsigned threads);
 
 struct StageSetup {
   std::string name;

@@ -206,52 +206,32 @@ core::Vec3 centroidLps(const ByteImage& mask) {
   return {p[0], p[1], p[2]};
 }
 
-// Fills the excluded voxels (grown by two voxels against partial-volume rims) with the median of the other liver
-// voxels, so that a lesion that shrank or vanished by the follow-up exerts no image force.
-void fillExcluded(FloatImage& image, const core::Mask& liver, const core::Mask& exclude) {
-  const auto& g = exclude.geometry;
-  std::vector<std::uint8_t> grown(exclude.voxels.begin(), exclude.voxels.end());
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<std::uint8_t> next = grown;
-    for (std::size_t k = 0; k < g.size[2]; ++k)
-      for (std::size_t j = 0; j < g.size[1]; ++j)
-        for (std::size_t i = 0; i < g.size[0]; ++i) {
-          const std::size_t c = exclude.linearIndex(i, j, k);
-          if (grown[c])
-            continue;
-          const bool near = (i > 0 && grown[c - 1]) || (i + 1 < g.size[0] && grown[c + 1]) ||
-                            (j > 0 && grown[c - g.size[0]]) || (j + 1 < g.size[1] && grown[c + g.size[0]]) ||
-                            (k > 0 && grown[c - g.size[0] * g.size[1]]) ||
-                            (k + 1 < g.size[2] && grown[c + g.size[0] * g.size[1]]);
-          next[c] = near ? 1 : 0;
-        }
-    grown.swap(next);
-  }
+void fillWithLiverMedian(FloatImage& image, const ByteImage& liver, const ByteImage& region) {
   float* p = image.GetBufferPointer();
+  const unsigned char* l = liver.GetBufferPointer();
+  const unsigned char* r = region.GetBufferPointer();
+  const std::size_t n = image.GetLargestPossibleRegion().GetNumberOfPixels();
   std::vector<float> values;
-  for (std::size_t i = 0; i < grown.size(); ++i)
-    if (liver.voxels[i] && !grown[i])
+  for (std::size_t i = 0; i < n; ++i)
+    if (l[i] && !r[i])
       values.push_back(p[i]);
   if (values.empty())
     return;
   const auto mid = values.begin() + static_cast<long>(values.size() / 2);
   std::nth_element(values.begin(), mid, values.end());
-  for (std::size_t i = 0; i < grown.size(); ++i)
-    if (grown[i])
+  for (std::size_t i = 0; i < n; ++i)
+    if (r[i])
       p[i] = *mid;
 }
 
 } // namespace
 
-WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* exclude,
-                          Contrast contrast, double spacingMm, double roiMarginMm, double samplingMarginMm,
-                          unsigned threads) {
+WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* sites, Contrast contrast,
+                          double spacingMm, double roiMarginMm, double samplingMarginMm, unsigned threads) {
   return core::translateItkErrors(core::ErrorCode::Internal, "registration: preparing images", [&] {
     const IndexBox box = roiBox(image, liver, roiMarginMm);
     FloatImage::Pointer full = core::toItk(image);
     normaliseIntensities(*full, contrast);
-    if (exclude && liver)
-      fillExcluded(*full, *liver, *exclude);
     WorkingImage out;
     out.image = cropSmoothResample(full, box, spacingMm, threads);
     full = nullptr;
@@ -259,12 +239,38 @@ WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, con
       ByteImage::Pointer onGrid = maskOnGrid(*liver, *out.image, threads);
       out.centreLps = centroidLps(*onGrid);
       out.centreFromLiver = true;
+      out.liver = onGrid;
+      if (sites)
+        out.sites = maskOnGrid(*sites, *out.image, threads);
       out.sampling = dilateByDistance(onGrid, samplingMarginMm, threads);
     } else {
       out.sampling = threshold(*out.image, contrast == Contrast::Ct ? kCtBodyThreshold : kMrBodyThreshold);
       out.centreLps = centroidLps(*out.sampling);
     }
     return out;
+  });
+}
+
+void fillSites(WorkingImage& fixed, WorkingImage& moving, const itk::Transform<double, 3, 3>& affine, double growMm,
+               unsigned threads) {
+  if (!moving.sites || !moving.liver)
+    return;
+  core::translateItkErrors(core::ErrorCode::Internal, "registration: lesion sites", [&] {
+    fillWithLiverMedian(*moving.image, *moving.liver, *dilateByDistance(moving.sites, growMm, threads));
+    if (!fixed.liver)
+      return;
+    auto resample = itk::ResampleImageFilter<ByteImage, ByteImage, double>::New();
+    resample->SetInput(moving.sites);
+    resample->SetTransform(&affine);
+    resample->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ByteImage, double>::New());
+    resample->SetReferenceImage(fixed.image);
+    resample->UseReferenceImageOn();
+    resample->SetDefaultPixelValue(0);
+    resample->Update();
+    ByteImage::Pointer onFixed = resample->GetOutput();
+    onFixed->DisconnectPipeline();
+    // The affine stage leaves a few mm of error: grow more on the fixed side.
+    fillWithLiverMedian(*fixed.image, *fixed.liver, *dilateByDistance(onFixed, 2 * growMm, threads));
   });
 }
 

@@ -90,8 +90,31 @@ core::ImageGeometry resampledGrid(const core::ImageGeometry& g, double spacingMm
 // Demons regularisation (voxels of the working grid); the perturbed run for the uncertainty smooths the field more
 // and the updates less, so the two runs agree only where the images pin the deformation down.
 constexpr double kUpdateSigmaVoxels = 1.0;
+constexpr double kSiteGrowMm = 4.0;
 constexpr double kPerturbedFieldSigmaFactor = 1.5;
 constexpr double kPerturbedUpdateSigmaVoxels = 0.5;
+
+// The field lives on the registration region only; outside it ITK takes zero displacement. Fading it to zero over
+// the outer kFieldTaperMm keeps T continuous (and so invertible) across the region's border.
+constexpr double kFieldTaperMm = 15.0;
+
+void taperField(DenseFieldType& field) {
+  const auto size = field.GetLargestPossibleRegion().GetSize();
+  const auto spacing = field.GetSpacing();
+  auto* u = field.GetBufferPointer();
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < size[2]; ++k)
+    for (std::size_t j = 0; j < size[1]; ++j)
+      for (std::size_t i = 0; i < size[0]; ++i, ++n) {
+        const std::size_t idx[3] = {i, j, k};
+        double edgeMm = 1e9;
+        for (int a = 0; a < 3; ++a)
+          edgeMm = std::min(edgeMm, spacing[a] * static_cast<double>(std::min(idx[a], size[a] - 1 - idx[a])));
+        const double w = std::min(1.0, edgeMm / kFieldTaperMm);
+        for (int c = 0; c < 3; ++c)
+          u[n][c] *= w;
+      }
+}
 
 CompositeTransformType::Pointer compose(const AffineType& affine, DenseFieldType* field) {
   auto composite = CompositeTransformType::New();
@@ -101,6 +124,7 @@ CompositeTransformType::Pointer compose(const AffineType& affine, DenseFieldType
   composite->AddTransform(a);
   if (field) {
     // A plain DisplacementFieldTransform: what every ITK-based tool can read back.
+    taperField(*field);
     auto plain = DenseTransformType::New();
     plain->SetDisplacementField(field);
     composite->AddTransform(plain);
@@ -232,10 +256,10 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   const double h = options.workingSpacingMm;
 
   core::reportProgress(progress, "preparing images", 0.0);
-  const WorkingImage fixed = prepareImage(*inputs.fixed, inputs.fixedMask, nullptr, contrastOf(options.fixedModality),
-                                          h, inputs.fixedMask ? kFixedRoiMarginMm : -1.0, kSamplingMarginMm, threads);
+  WorkingImage fixed = prepareImage(*inputs.fixed, inputs.fixedMask, nullptr, contrastOf(options.fixedModality), h,
+                                    inputs.fixedMask ? kFixedRoiMarginMm : -1.0, kSamplingMarginMm, threads);
   core::reportProgress(progress, "preparing images", 0.5);
-  const WorkingImage moving =
+  WorkingImage moving =
       prepareImage(*inputs.moving, inputs.movingMask, inputs.movingLesions, contrastOf(options.movingModality), h,
                    inputs.movingMask ? kMovingRoiMarginMm : -1.0, kSamplingMarginMm, threads);
   if (fixed.centreFromLiver != moving.centreFromLiver)
@@ -294,6 +318,8 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
                                         : runAffine(fixed, moving, setup, *affine));
   }
 
+  // Only the deformable stage ignores the sites: the linear stages need all the contrast they can get.
+  fillSites(fixed, moving, *affine, kSiteGrowMm, threads);
   DenseFieldType::Pointer field;
   DemonsSetup demons;
   demons.sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
