@@ -1,6 +1,7 @@
 // Follow-up status on the digital phantom (issue 5): every original site, projected onto the follow-up grid through
 // the phantom's known deformation, is classified as the phantom made it (visible / shrunk / disappeared), on a CT
-// follow-up (MR: followup_status_phantom_mr_slow_test.cpp).
+// follow-up (MR: followup_status_phantom_mr_slow_test.cpp; simulated follow-ups of IRCADb 17:
+// followup_status_simulated_data_slow_test.cpp).
 #include "vestige/dicom/image_io.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/lesions/followup_status.h"

@@ -1,3 +1,4 @@
+// Labelled slow (minutes on 2 shared cores); needs ../shared/data where noted and skips without it.
 // Follow-up status on synthetic follow-ups of a real baseline (3D-IRCADb-01 patient 17, made by the Phantom module's
 // simulateFollowup): every site, projected through the known deformation, is classified as simulated. Two plans
 // cover the three outcomes: (L1 disappeared, L2 shrunk to 40 %) and (L1 unchanged, L2 disappeared).

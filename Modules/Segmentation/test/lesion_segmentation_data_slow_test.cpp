@@ -1,3 +1,4 @@
+// Labelled slow (minutes on 2 shared cores); needs ../shared/data where noted and skips without it.
 // One-click lesion segmentation on both 3D-IRCADb patient 17 tumours against their manual masks (issue 5 bar:
 // Dice >= 0.85 for clicks anywhere in the inner half of the tumour). Clicks: the deepest point of each tumour and
 // the farthest inner-half voxels from it along +-x, +-y, +-z (seven positions per tumour).

@@ -1,3 +1,4 @@
+// Labelled slow (minutes on 2 shared cores); needs ../shared/data where noted and skips without it.
 // Automatic liver segmentation on the digital phantom (issue 5 bar: Dice >= 0.97 against the phantom's exact liver,
 // tumours included), at both time points: the baseline CT and the CT follow-up on its own grid.
 #include "vestige/dicom/image_io.h"
