@@ -34,7 +34,8 @@ void runLs(const LsOptions& o, AppContext& ctx) {
 
 void runConvert(const ConvertOptions& o, AppContext& ctx) {
   if (!dicom::isVolumeFile(o.output))
-    throw core::Error(core::ErrorCode::InvalidArgument, "output must end in .nii.gz, .nii, .nrrd or .mha", "-o " + o.output);
+    throw core::Error(core::ErrorCode::InvalidArgument, "output must end in .nii.gz, .nii, .nrrd or .mha",
+                      "-o " + o.output);
   const auto start = std::chrono::steady_clock::now();
   dicom::LoadOptions options;
   options.seriesUid = o.seriesUid;

@@ -27,7 +27,8 @@ void printGeometry(const core::ImageGeometry& g) {
 void runInfo(const std::string& path, AppContext& ctx) {
   if (dicom::isVolumeFile(path)) {
     const auto info = dicom::readVolumeInfo(path);
-    std::cout << path << "\n" << "pixel type  " << info.pixelType << "\n";
+    std::cout << path << "\n"
+              << "pixel type  " << info.pixelType << "\n";
     printGeometry(info.geometry);
     return;
   }
@@ -40,10 +41,10 @@ void runInfo(const std::string& path, AppContext& ctx) {
     return;
   }
   const dicom::InstanceHeader h = dicom::readInstanceHeader(path);
-  std::cout << path << "\nSOP class   " << h.sopClassUid << "\nSOP inst.   " << h.sopInstanceUid
-            << "\ntransfer    " << h.transferSyntaxUid << "\nimage type  " << h.imageType << "\nsize        " << h.columns
-            << " x " << h.rows << " x " << h.frames << " frame(s), " << h.bitsStored << "/" << h.bitsAllocated
-            << " bits " << (h.pixelSigned ? "signed" : "unsigned") << "\npixel sp.   " << h.pixelSpacingRow << " \\ "
+  std::cout << path << "\nSOP class   " << h.sopClassUid << "\nSOP inst.   " << h.sopInstanceUid << "\ntransfer    "
+            << h.transferSyntaxUid << "\nimage type  " << h.imageType << "\nsize        " << h.columns << " x "
+            << h.rows << " x " << h.frames << " frame(s), " << h.bitsStored << "/" << h.bitsAllocated << " bits "
+            << (h.pixelSigned ? "signed" : "unsigned") << "\npixel sp.   " << h.pixelSpacingRow << " \\ "
             << h.pixelSpacingColumn << " mm (row \\ column)\n";
   if (!h.frameHeaders.empty() && h.frameHeaders.front().hasPosition)
     std::cout << "position    " << core::formatVec(h.frameHeaders.front().positionLps, 3) << " mm LPS (first frame)\n";

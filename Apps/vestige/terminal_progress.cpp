@@ -8,7 +8,9 @@ namespace vestige::app {
 TerminalProgress::TerminalProgress(const std::atomic<bool>& interrupted)
     : m_interrupted(interrupted), m_tty(::isatty(STDERR_FILENO) != 0) {}
 
-TerminalProgress::~TerminalProgress() { finish(); }
+TerminalProgress::~TerminalProgress() {
+  finish();
+}
 
 void TerminalProgress::report(std::string_view stage, double fraction) {
   if (m_quiet)

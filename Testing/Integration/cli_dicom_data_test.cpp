@@ -85,7 +85,8 @@ TEST(CliDicom, DocumentedExitCodes) {
   EXPECT_EQ(vestigeCli("dicom frobnicate").exitCode, 1);
   EXPECT_EQ(vestigeCli("dicom convert").exitCode, 1);
   // 2: invalid argument (output type)
-  CliRun r = vestigeCli("dicom convert " + quote(baselineFolder(hcc).string()) + " -o " + quote((tmp / "x.png").string()));
+  CliRun r =
+      vestigeCli("dicom convert " + quote(baselineFolder(hcc).string()) + " -o " + quote((tmp / "x.png").string()));
   EXPECT_EQ(r.exitCode, 2) << r.output;
   // 3: not found
   r = vestigeCli("dicom ls " + quote((tmp / "missing").string()));

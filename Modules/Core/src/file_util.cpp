@@ -6,8 +6,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <fcntl.h>
+#include <fstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -51,8 +51,7 @@ void writeAtomically(const fs::path& target, const std::function<void(const fs::
   fs::create_directories(folder, ec);
   if (ec)
     throw Error(ErrorCode::Io, "cannot create folder: " + ec.message(), folder.string());
-  const fs::path tmp =
-      folder / (".vestige-tmp-" + std::to_string(::getpid()) + "-" + target.filename().string());
+  const fs::path tmp = folder / (".vestige-tmp-" + std::to_string(::getpid()) + "-" + target.filename().string());
   try {
     writer(tmp);
   } catch (...) {

@@ -7,16 +7,30 @@
 
 namespace vestige::core {
 
-Mat3 identityMatrix() noexcept { return Mat3{{{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}}}; }
-Vec3 add(const Vec3& a, const Vec3& b) noexcept { return {a[0] + b[0], a[1] + b[1], a[2] + b[2]}; }
-Vec3 sub(const Vec3& a, const Vec3& b) noexcept { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
-Vec3 scale(const Vec3& a, double s) noexcept { return {a[0] * s, a[1] * s, a[2] * s}; }
-double dot(const Vec3& a, const Vec3& b) noexcept { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+Mat3 identityMatrix() noexcept {
+  return Mat3{{{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}}};
+}
+Vec3 add(const Vec3& a, const Vec3& b) noexcept {
+  return {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+}
+Vec3 sub(const Vec3& a, const Vec3& b) noexcept {
+  return {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+}
+Vec3 scale(const Vec3& a, double s) noexcept {
+  return {a[0] * s, a[1] * s, a[2] * s};
+}
+double dot(const Vec3& a, const Vec3& b) noexcept {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
 Vec3 cross(const Vec3& a, const Vec3& b) noexcept {
   return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
 }
-double norm(const Vec3& a) noexcept { return std::sqrt(dot(a, a)); }
-double distanceMm(const Vec3& a, const Vec3& b) noexcept { return norm(sub(a, b)); }
+double norm(const Vec3& a) noexcept {
+  return std::sqrt(dot(a, a));
+}
+double distanceMm(const Vec3& a, const Vec3& b) noexcept {
+  return norm(sub(a, b));
+}
 Vec3 normalized(const Vec3& a) noexcept {
   const double n = norm(a);
   return n > 0.0 ? scale(a, 1.0 / n) : a;

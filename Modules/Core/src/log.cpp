@@ -19,8 +19,9 @@ const char* logLevelName(LogLevel level) noexcept {
 }
 
 Logger Logger::toStderr(LogLevel minimum) {
-  return Logger([](LogLevel level, std::string_view m) { std::cerr << "vestige: " << logLevelName(level) << ": " << m << '\n'; },
-                minimum);
+  return Logger(
+      [](LogLevel level, std::string_view m) { std::cerr << "vestige: " << logLevelName(level) << ": " << m << '\n'; },
+      minimum);
 }
 
 void Logger::log(LogLevel level, std::string_view message) const {

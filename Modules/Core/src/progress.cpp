@@ -21,6 +21,8 @@ void SubProgress::report(std::string_view stage, double fraction) {
     m_parent->report(stage, m_begin + (m_end - m_begin) * fraction);
 }
 
-bool SubProgress::cancelRequested() const { return m_parent && m_parent->cancelRequested(); }
+bool SubProgress::cancelRequested() const {
+  return m_parent && m_parent->cancelRequested();
+}
 
 } // namespace vestige::core

@@ -10,11 +10,11 @@
 #include <atomic>
 #include <cmath>
 #include <map>
-#include <optional>
-#include <unistd.h>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using vestige::core::Error;
@@ -28,7 +28,9 @@ namespace {
 
 constexpr const char* kDicomDirSopClass = "1.2.840.10008.1.3.10";
 
-bool contains(const std::string& haystack, const char* needle) { return haystack.find(needle) != std::string::npos; }
+bool contains(const std::string& haystack, const char* needle) {
+  return haystack.find(needle) != std::string::npos;
+}
 
 // Plane position / orientation / pixel measures / rescale of one functional-group item (shared or per-frame).
 struct FunctionalGroups {
@@ -340,8 +342,8 @@ void summarise(SeriesEntry& s) {
   }
   const auto& iop = reference->frameHeaders.front().orientation;
   g.orientation = orientationLabel(iop);
-  const core::Vec3 normal = core::normalized(
-      core::cross(core::Vec3{iop[0], iop[1], iop[2]}, core::Vec3{iop[3], iop[4], iop[5]}));
+  const core::Vec3 normal =
+      core::normalized(core::cross(core::Vec3{iop[0], iop[1], iop[2]}, core::Vec3{iop[3], iop[4], iop[5]}));
   std::vector<double> along;
   for (const auto& inst : s.instances) {
     if (inst.localizer)
@@ -393,8 +395,8 @@ std::vector<fs::path> listFiles(const fs::path& root) {
 
 bool looksLikeNonDicomByName(const fs::path& file) {
   const std::string ext = core::fullExtension(file);
-  static const char* kSkip[] = {".md", ".txt", ".json", ".nrrd", ".nii", ".nii.gz", ".mha", ".mhd", ".png",
-                                ".jpg", ".csv", ".xml", ".html", ".pdf", ".py", ".sh", ".gz", ".xz", ".zip"};
+  static const char* kSkip[] = {".md",  ".txt", ".json", ".nrrd", ".nii", ".nii.gz", ".mha", ".mhd", ".png", ".jpg",
+                                ".csv", ".xml", ".html", ".pdf",  ".py",  ".sh",     ".gz",  ".xz",  ".zip"};
   for (const char* s : kSkip)
     if (ext == s)
       return true;
@@ -563,10 +565,8 @@ std::string catalogToJson(const Catalog& catalog) {
   json skipped = json::array();
   for (const auto& s : catalog.skipped)
     skipped.push_back({{"file", s.file.string()}, {"reason", s.reason}});
-  json root = {{"root", catalog.root.string()},
-               {"files_seen", catalog.filesSeen},
-               {"patients", patients},
-               {"skipped", skipped}};
+  json root = {
+      {"root", catalog.root.string()}, {"files_seen", catalog.filesSeen}, {"patients", patients}, {"skipped", skipped}};
   return root.dump(2);
 }
 
@@ -576,8 +576,8 @@ std::string catalogToText(const Catalog& catalog) {
   for (const auto& p : catalog.patients) {
     out << "Patient " << (p.patientId.empty() ? "(no ID)" : p.patientId) << "  " << p.patientName << '\n';
     for (const auto& st : p.studies) {
-      out << "  Study " << (st.date.empty() ? "(no date)" : st.date) << "  " << st.description << "  ["
-          << st.studyUid << "]\n";
+      out << "  Study " << (st.date.empty() ? "(no date)" : st.date) << "  " << st.description << "  [" << st.studyUid
+          << "]\n";
       for (const auto& se : st.series) {
         const auto& g = se.geometry;
         std::string flags;

@@ -6,8 +6,8 @@
 
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
-#include <itkImportImageContainer.h>
 #include <itkImageIOFactory.h>
+#include <itkImportImageContainer.h>
 #include <itkMetaImageIOFactory.h>
 #include <itkNiftiImageIOFactory.h>
 #include <itkNrrdImageIOFactory.h>
@@ -40,7 +40,8 @@ void registerFactories() {
 void requireVolumeExtension(const fs::path& path) {
   if (!isVolumeFile(path))
     throw Error(ErrorCode::InvalidArgument,
-                "unsupported file type '" + core::fullExtension(path) + "' (use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd)",
+                "unsupported file type '" + core::fullExtension(path) +
+                    "' (use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd)",
                 path.string());
 }
 
@@ -54,11 +55,13 @@ itk::ImageIOBase::Pointer openIo(const fs::path& path) {
   io->SetFileName(path.string());
   core::translateItkErrors(ErrorCode::InvalidFormat, path.string(), [&] { io->ReadImageInformation(); });
   if (io->GetNumberOfDimensions() < 2 || io->GetNumberOfDimensions() > 3)
-    throw Error(ErrorCode::Unsupported, "expected a 3D volume, found " + std::to_string(io->GetNumberOfDimensions()) + " dimensions",
+    throw Error(ErrorCode::Unsupported,
+                "expected a 3D volume, found " + std::to_string(io->GetNumberOfDimensions()) + " dimensions",
                 path.string());
   if (io->GetNumberOfComponents() != 1)
     throw Error(ErrorCode::Unsupported,
-                "expected a scalar volume, found " + std::to_string(io->GetNumberOfComponents()) + " components per voxel",
+                "expected a scalar volume, found " + std::to_string(io->GetNumberOfComponents()) +
+                    " components per voxel",
                 path.string());
   return io;
 }
@@ -102,7 +105,8 @@ void checkNiftiComplete(const fs::path& path, const itk::ImageIOBase& io) {
   const std::uint64_t expected = static_cast<std::uint64_t>(voxOffset) + imageBytes;
   if (available < expected)
     throw Error(ErrorCode::InvalidFormat,
-                "file holds " + std::to_string(available) + " bytes but the header declares " + std::to_string(expected),
+                "file holds " + std::to_string(available) + " bytes but the header declares " +
+                    std::to_string(expected),
                 path.string());
 }
 
@@ -120,8 +124,9 @@ template <class T> void writeAs(const core::Volume<T>& volume, const fs::path& p
   registerFactories();
   requireVolumeExtension(path);
   if (volume.voxels.size() != volume.geometry.voxelCount())
-    throw Error(ErrorCode::Internal, "volume has " + std::to_string(volume.voxels.size()) + " voxels for a grid of " +
-                                         std::to_string(volume.geometry.voxelCount()),
+    throw Error(ErrorCode::Internal,
+                "volume has " + std::to_string(volume.voxels.size()) + " voxels for a grid of " +
+                    std::to_string(volume.geometry.voxelCount()),
                 path.string());
   // Wrap the voxels without copying them (the writer only reads).
   auto image = itk::Image<T, 3>::New();
@@ -162,7 +167,9 @@ VolumeFileInfo readVolumeInfo(const fs::path& path) {
   return info;
 }
 
-core::Image readImage(const fs::path& path) { return readAs<float>(path); }
+core::Image readImage(const fs::path& path) {
+  return readAs<float>(path);
+}
 
 core::Mask readMaskFile(const fs::path& path) {
   // Read as float so that masks stored as 0/255, 0/1 or labels > 255 all binarise correctly.
@@ -179,7 +186,8 @@ core::LabelMap readLabelMapFile(const fs::path& path) {
   for (std::size_t n = 0; n < raw.voxels.size(); ++n) {
     const float v = raw.voxels[n];
     if (v < 0.0f || v > 65535.0f || v != std::floor(v))
-      throw Error(ErrorCode::InvalidFormat, "voxel value " + std::to_string(v) + " is not a label (0..65535)", path.string());
+      throw Error(ErrorCode::InvalidFormat, "voxel value " + std::to_string(v) + " is not a label (0..65535)",
+                  path.string());
     labels.voxels[n] = static_cast<std::uint16_t>(v);
   }
   return labels;
@@ -205,7 +213,11 @@ void writeImage(const core::Image& image, const fs::path& path) {
     writeAs(image, path);
 }
 
-void writeMask(const core::Mask& mask, const fs::path& path) { writeAs(mask, path); }
-void writeLabelMap(const core::LabelMap& labels, const fs::path& path) { writeAs(labels, path); }
+void writeMask(const core::Mask& mask, const fs::path& path) {
+  writeAs(mask, path);
+}
+void writeLabelMap(const core::LabelMap& labels, const fs::path& path) {
+  writeAs(labels, path);
+}
 
 } // namespace vestige::dicom

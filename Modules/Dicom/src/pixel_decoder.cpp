@@ -33,7 +33,9 @@ bool isJpeg2000(const std::string& ts) {
          ts == "1.2.840.10008.1.2.4.93";
 }
 
-std::size_t expectedValues(const InstanceHeader& h) { return std::size_t(h.rows) * h.columns * h.frames; }
+std::size_t expectedValues(const InstanceHeader& h) {
+  return std::size_t(h.rows) * h.columns * h.frames;
+}
 
 // Interprets raw little-endian words as stored values: keeps the low bitsStored bits and sign-extends them.
 void convertWords(const void* data, std::size_t count, unsigned bitsAllocated, unsigned bitsStored, bool isSigned,
@@ -98,8 +100,7 @@ std::vector<float> decodeWithGdcm(const InstanceHeader& h) {
     throw Error(ErrorCode::InvalidFormat, "pixel data cannot be decoded (corrupt or truncated compressed stream)",
                 h.file.string());
   std::vector<float> out;
-  convertWords(buffer.data(), values, pf.GetBitsAllocated(), pf.GetBitsStored(), pf.GetPixelRepresentation() == 1,
-               out);
+  convertWords(buffer.data(), values, pf.GetBitsAllocated(), pf.GetBitsStored(), pf.GetPixelRepresentation() == 1, out);
   return out;
 }
 

@@ -19,7 +19,9 @@ namespace vestige::dicom {
 
 namespace {
 
-std::string seriesContext(const SeriesEntry& s) { return "series " + s.seriesUid; }
+std::string seriesContext(const SeriesEntry& s) {
+  return "series " + s.seriesUid;
+}
 
 std::string fmt(double v, int precision = 2) {
   std::ostringstream o;
@@ -35,8 +37,12 @@ struct Slice {
   double along; // position along the slice normal, mm
 };
 
-Vec3 rowDirection(const std::array<double, 6>& iop) { return core::normalized({iop[0], iop[1], iop[2]}); }
-Vec3 columnDirection(const std::array<double, 6>& iop) { return core::normalized({iop[3], iop[4], iop[5]}); }
+Vec3 rowDirection(const std::array<double, 6>& iop) {
+  return core::normalized({iop[0], iop[1], iop[2]});
+}
+Vec3 columnDirection(const std::array<double, 6>& iop) {
+  return core::normalized({iop[3], iop[4], iop[5]});
+}
 
 bool sameOrientation(const std::array<double, 6>& a, const std::array<double, 6>& b) {
   for (int i = 0; i < 6; ++i)
@@ -66,8 +72,8 @@ std::vector<Slice> collectSlices(const SeriesEntry& s, std::vector<std::string>&
     (inst.localizer ? localizers : images).push_back(&inst);
   }
   if (!localizers.empty())
-    notes.push_back("dropped " + std::to_string(localizers.size()) + " localizer/scout image(s): " +
-                    fileList(localizers));
+    notes.push_back("dropped " + std::to_string(localizers.size()) +
+                    " localizer/scout image(s): " + fileList(localizers));
   if (images.empty())
     throw Error(ErrorCode::NotFound, "no image slices (only localizers or objects without pixel data)", ctx);
 
@@ -77,7 +83,8 @@ std::vector<Slice> collectSlices(const SeriesEntry& s, std::vector<std::string>&
     for (const auto& f : inst->frameHeaders) {
       if (!f.hasOrientation || !f.hasPosition)
         throw Error(ErrorCode::InvalidFormat,
-                    "frame " + std::to_string(f.frameIndex + 1) + " has no ImagePositionPatient/ImageOrientationPatient",
+                    "frame " + std::to_string(f.frameIndex + 1) +
+                        " has no ImagePositionPatient/ImageOrientationPatient",
                     inst->file.string());
       auto it = std::find_if(orientations.begin(), orientations.end(),
                              [&](const auto& o) { return sameOrientation(o.first, f.orientation); });
@@ -148,7 +155,8 @@ void removeDuplicates(std::vector<Slice>& slices, const std::string& ctx, std::v
   for (const auto& s : slices) {
     if (!kept.empty() && std::abs(s.along - kept.back().along) < 0.01) {
       const Slice& prev = kept.back();
-      if (prev.instance->sopInstanceUid == s.instance->sopInstanceUid && prev.frame->frameIndex == s.frame->frameIndex) {
+      if (prev.instance->sopInstanceUid == s.instance->sopInstanceUid &&
+          prev.frame->frameIndex == s.frame->frameIndex) {
         ++copies;
         continue;
       }
@@ -169,8 +177,9 @@ void removeDuplicates(std::vector<Slice>& slices, const std::string& ctx, std::v
 double checkSpacing(const std::vector<Slice>& slices, const LoadOptions& options, const std::string& ctx,
                     std::vector<std::string>& notes, const InstanceHeader& reference) {
   if (slices.size() < 2) {
-    const double t = reference.spacingBetweenSlicesMm > 0 ? reference.spacingBetweenSlicesMm
-                                                          : (reference.sliceThicknessMm > 0 ? reference.sliceThicknessMm : 1.0);
+    const double t = reference.spacingBetweenSlicesMm > 0
+                         ? reference.spacingBetweenSlicesMm
+                         : (reference.sliceThicknessMm > 0 ? reference.sliceThicknessMm : 1.0);
     notes.push_back("single slice: slice spacing taken as " + fmt(t) + " mm from the header");
     return t;
   }
@@ -185,9 +194,9 @@ double checkSpacing(const std::vector<Slice>& slices, const LoadOptions& options
     const double ratio = steps[n] / median;
     if (std::abs(steps[n] - median) <= tol)
       continue;
-    const std::string where = "between " + slices[n].instance->file.filename().string() + " (" +
-                              fmt(slices[n].along) + " mm) and " + slices[n + 1].instance->file.filename().string() +
-                              " (" + fmt(slices[n + 1].along) + " mm)";
+    const std::string where = "between " + slices[n].instance->file.filename().string() + " (" + fmt(slices[n].along) +
+                              " mm) and " + slices[n + 1].instance->file.filename().string() + " (" +
+                              fmt(slices[n + 1].along) + " mm)";
     if (ratio > 1.5 && std::abs(ratio - std::round(ratio)) * median <= tol)
       throw Error(ErrorCode::InconsistentData,
                   std::to_string(static_cast<long>(std::round(ratio)) - 1) + " missing slice(s) " + where + ": gap " +
@@ -229,8 +238,9 @@ const SeriesEntry& selectSeries(const Catalog& catalog, const std::string& uid) 
     std::string known;
     for (const auto* s : series)
       known += "\n  " + s->seriesUid + "  (#" + std::to_string(s->seriesNumber) + " " + s->description + ")";
-    throw Error(ErrorCode::NotFound, "no series with UID " + uid + " in " + catalog.root.string() +
-                                         (known.empty() ? std::string(" (no series at all)") : "; series found:" + known),
+    throw Error(ErrorCode::NotFound,
+                "no series with UID " + uid + " in " + catalog.root.string() +
+                    (known.empty() ? std::string(" (no series at all)") : "; series found:" + known),
                 "--series");
   }
   std::vector<const SeriesEntry*> images;
@@ -238,10 +248,11 @@ const SeriesEntry& selectSeries(const Catalog& catalog, const std::string& uid) 
     if (s->kind == SeriesKind::Image)
       images.push_back(s);
   if (images.empty()) {
-    std::string why = catalog.skipped.empty() ? std::string()
-                                              : " (" + std::to_string(catalog.skipped.size()) + " file(s) skipped, e.g. " +
-                                                    catalog.skipped.front().file.filename().string() + ": " +
-                                                    catalog.skipped.front().reason + ")";
+    std::string why = catalog.skipped.empty()
+                          ? std::string()
+                          : " (" + std::to_string(catalog.skipped.size()) + " file(s) skipped, e.g. " +
+                                catalog.skipped.front().file.filename().string() + ": " +
+                                catalog.skipped.front().reason + ")";
     throw Error(ErrorCode::NotFound, "no DICOM image series found" + why, catalog.root.string());
   }
   if (images.size() > 1) {
@@ -280,7 +291,8 @@ LoadedSeries loadSeries(const fs::path& input, const LoadOptions& options, core:
   if (!catalog.skipped.empty())
     loaded.notes.push_back(std::to_string(catalog.skipped.size()) + " file(s) in " + input.string() +
                            " are not DICOM images and were skipped (e.g. " +
-                           catalog.skipped.front().file.filename().string() + ": " + catalog.skipped.front().reason + ")");
+                           catalog.skipped.front().file.filename().string() + ": " + catalog.skipped.front().reason +
+                           ")");
   return loaded;
 }
 

@@ -97,7 +97,9 @@ protected:
   std::map<std::string, std::string> m_before;
 };
 
-void truncate(const fs::path& file, std::uintmax_t keep) { fs::resize_file(file, keep); }
+void truncate(const fs::path& file, std::uintmax_t keep) {
+  fs::resize_file(file, keep);
+}
 
 } // namespace
 
@@ -157,7 +159,8 @@ TEST_F(BadInput, NonDicomFilesMixedInAreSkippedWithNote) {
 TEST_F(BadInput, MissingSlice) {
   const auto files = copySlices(8);
   fs::remove(files[4]);
-  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData, {"1 missing slice", "slice_3.dcm", "slice_5.dcm"});
+  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData,
+              {"1 missing slice", "slice_3.dcm", "slice_5.dcm"});
 }
 
 TEST_F(BadInput, DuplicateFileOfSameInstanceIsIgnoredWithNote) {
@@ -181,7 +184,8 @@ TEST_F(BadInput, MixedSeriesAskForUid) {
   const auto b = copySlices(4, m_dir / "b");
   for (const auto& f : b)
     edit(f, [](DcmDataset& ds) { ds.putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.9.7777.1"); });
-  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::Ambiguous, {"2 image series", "1.2.826.0.1.3680043.9.7777.1"});
+  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::Ambiguous,
+              {"2 image series", "1.2.826.0.1.3680043.9.7777.1"});
   LoadOptions pick;
   pick.seriesUid = "1.2.826.0.1.3680043.9.7777.1";
   EXPECT_EQ(loadSeries(m_dir, pick).image.geometry.size[2], 4u);
@@ -226,7 +230,8 @@ TEST_F(BadInput, NonUniformSpacing) {
     const auto p = readInstanceHeader(files[3]).frameHeaders[0].positionLps;
     setPosition(ds, p[0], p[1], z3 + 3.0);
   });
-  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData, {"non-uniform slice spacing", "slice_3.dcm"});
+  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData,
+              {"non-uniform slice spacing", "slice_3.dcm"});
 }
 
 TEST_F(BadInput, GantryTiltIsRefused) {
@@ -247,7 +252,8 @@ TEST_F(BadInput, InconsistentRowsColumns) {
     ds.putAndInsertUint16(DCM_Rows, 256);
     ds.putAndInsertUint16(DCM_Columns, 256);
   });
-  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData, {"inconsistent Rows/Columns", "slice_2.dcm"});
+  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData,
+              {"inconsistent Rows/Columns", "slice_2.dcm"});
 }
 
 TEST_F(BadInput, HugeDeclaredDimensions) {

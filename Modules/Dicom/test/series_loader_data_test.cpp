@@ -57,7 +57,9 @@ TEST(SeriesLoaderData, FolderWithSeveralSeriesAsksForUid) {
 }
 
 namespace {
-core::Image loadOne(const fs::path& file) { return loadSeries(file).image; }
+core::Image loadOne(const fs::path& file) {
+  return loadSeries(file).image;
+}
 } // namespace
 
 TEST(SeriesLoaderData, CompressedTransferSyntaxesDecode) {
@@ -66,9 +68,9 @@ TEST(SeriesLoaderData, CompressedTransferSyntaxesDecode) {
   ASSERT_EQ(reference.voxels.size(), 512u * 512u);
   // Lossless syntaxes are bit-exact; lossy ones within the errors PROVENANCE.md measured.
   const std::pair<const char*, float> cases[] = {
-      {"jpeg2000_lossless_1.2.840.10008.1.2.4.90.dcm", 0.0f}, {"jpeg_lossless_p14_1.2.840.10008.1.2.4.57.dcm", 0.0f},
-      {"jpeg_lossless_sv1_1.2.840.10008.1.2.4.70.dcm", 0.0f}, {"jpegls_lossless_1.2.840.10008.1.2.4.80.dcm", 0.0f},
-      {"rle_lossless_1.2.840.10008.1.2.5.dcm", 0.0f},          {"jpeg2000_1.2.840.10008.1.2.4.91.dcm", 5.0f},
+      {"jpeg2000_lossless_1.2.840.10008.1.2.4.90.dcm", 0.0f},   {"jpeg_lossless_p14_1.2.840.10008.1.2.4.57.dcm", 0.0f},
+      {"jpeg_lossless_sv1_1.2.840.10008.1.2.4.70.dcm", 0.0f},   {"jpegls_lossless_1.2.840.10008.1.2.4.80.dcm", 0.0f},
+      {"rle_lossless_1.2.840.10008.1.2.5.dcm", 0.0f},           {"jpeg2000_1.2.840.10008.1.2.4.91.dcm", 5.0f},
       {"jpegls_nearlossless_1.2.840.10008.1.2.4.81.dcm", 1.0f}, {"jpeg_extended_1.2.840.10008.1.2.4.51.dcm", 36.5f},
       {"jpeg_baseline_1.2.840.10008.1.2.4.50.dcm", 64.5f}};
   for (const auto& [name, maxError] : cases) {

@@ -658,7 +658,9 @@ double liverDistance(const Anatomy& an, const Vec3& p) {
   return std::max(d, belowDome(an.dome, p, 5.0));
 }
 
-double bodyDistance(const Vec3& p) { return bodySection(p, 0.0); }
+double bodyDistance(const Vec3& p) {
+  return bodySection(p, 0.0);
+}
 
 double textureAt(const Anatomy& an, const Vec3& p) {
   double t = 0.0;

@@ -99,8 +99,8 @@ public:
     l.id = text(v["id"], key + ".id");
     if (l.id.empty())
       fail(ErrorCode::InvalidArgument, key + ".id", "is empty");
-    const int kinds = int(v.contains("mask")) + int(v.contains("center")) + int(v.contains("click")) +
-                      int(v.contains("markup"));
+    const int kinds =
+        int(v.contains("mask")) + int(v.contains("center")) + int(v.contains("click")) + int(v.contains("markup"));
     if (kinds != 1)
       fail(ErrorCode::InvalidArgument, key, "needs exactly one of mask, center (+ diameter_mm), click, markup");
     if (v.contains("mask")) {

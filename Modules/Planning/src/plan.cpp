@@ -189,12 +189,12 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
     r.projectedCenterLps = reg.transform.baselineToFollowupLps(r.baselineCenterLps);
     keepCentreVoxel(site, r.projectedCenterLps);
     r.projectedVolumeMl = core::maskVolumeMl(site);
-    r.uncertaintyMm = reg.uncertaintyMm.empty() ? registration::kUncertaintyFloorMm
-                                                : registration::maskUncertaintyMm(reg.uncertaintyMm, reg.transform, sites[k]);
+    r.uncertaintyMm = reg.uncertaintyMm.empty()
+                          ? registration::kUncertaintyFloorMm
+                          : registration::maskUncertaintyMm(reg.uncertaintyMm, reg.transform, sites[k]);
     r.growMm = c.marginMm + r.uncertaintyMm;
     r.depthBelowSurfaceMm = depthBelowSurfaceMm(outsideDistance, r.projectedCenterLps);
-    const detail::FollowupStatus status =
-        detail::classifySite(followup.image, site, followLiver, r.baselineVolumeMl);
+    const detail::FollowupStatus status = detail::classifySite(followup.image, site, followLiver, r.baselineVolumeMl);
     r.status = spec.followupStatus.empty() ? status.status : spec.followupStatus;
     r.statusOverridden = !spec.followupStatus.empty() && spec.followupStatus != status.status;
     if (r.status != "disappeared")
@@ -256,7 +256,8 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.scenarios.push_back(makeScenario("visible_only", idsVisible, p.liverMl, p.tumourMl, zv.resectedMl, zv.remnantMl,
                                      zv.usableRemnantMl, zv.remnantPieces, p.telvMl));
   for (std::size_t k = 0; k < projected.size(); ++k)
-    p.lesions[k].missingMetastasis = p.lesions[k].status == "disappeared" && overlapFraction(projected[k], zv.remnant) > 0.0;
+    p.lesions[k].missingMetastasis =
+        p.lesions[k].status == "disappeared" && overlapFraction(projected[k], zv.remnant) > 0.0;
   const Scenario& recommended = p.scenarios.front();
   p.resectedMl = za.resectedMl;
   p.remnantMl = za.remnantMl;

@@ -76,8 +76,10 @@ core::Mask markupMask(const LesionSpec& spec, const core::Image& baseline) {
   }
   if (marks.size() != 1)
     throw Error(ErrorCode::InvalidArgument,
-                "holds " + std::to_string(marks.size()) + " marks; one lesion entry needs exactly one (a line, or a "
-                "fiducial with diameter_mm)", key);
+                "holds " + std::to_string(marks.size()) +
+                    " marks; one lesion entry needs exactly one (a line, or a "
+                    "fiducial with diameter_mm)",
+                key);
   if (marks.front().kind == lesions::MarkKind::Point && !(spec.diameterMm > 0.0))
     throw Error(ErrorCode::InvalidArgument, "a fiducial needs diameter_mm beside it in the case file", key);
   requireInside(baseline.geometry, marks.front().centreLps, spec.key + ".markup");
@@ -143,11 +145,14 @@ core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, const 
   return mask;
 }
 
-double longestDiameterMm(const core::Mask& mask) { return segmentation::longestDiameterMm(mask); }
+double longestDiameterMm(const core::Mask& mask) {
+  return segmentation::longestDiameterMm(mask);
+}
 
 FollowupStatus classifySite(const core::Image& followup, const core::Mask& projectedSite,
                             const core::Mask& followupLiver, double baselineVolumeMl) {
-  const lesions::FollowupAssessment a = lesions::assessFollowup(followup, projectedSite, followupLiver, baselineVolumeMl);
+  const lesions::FollowupAssessment a =
+      lesions::assessFollowup(followup, projectedSite, followupLiver, baselineVolumeMl);
   FollowupStatus s;
   s.status = lesions::statusName(a.status);
   s.followupDiameterMm = a.diameterMm;

@@ -19,12 +19,18 @@ using core::ErrorCode;
 
 namespace {
 
-json optionalNumber(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+json optionalNumber(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 std::optional<double> optionalNumber(const json& j) {
   return j.is_null() ? std::nullopt : std::optional<double>(j.get<double>());
 }
-json vec(const core::Vec3& v) { return json::array({v[0], v[1], v[2]}); }
-core::Vec3 vec(const json& j) { return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()}; }
+json vec(const core::Vec3& v) {
+  return json::array({v[0], v[1], v[2]});
+}
+core::Vec3 vec(const json& j) {
+  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
+}
 
 json geometryJson(const core::ImageGeometry& g) {
   json dir = json::array();
@@ -48,11 +54,16 @@ core::ImageGeometry geometryFrom(const json& j) {
 }
 
 json seriesJson(const SeriesSummary& s) {
-  return {{"source", s.source},       {"series_uid", s.seriesUid},
-          {"study_uid", s.studyUid},  {"frame_of_reference_uid", s.frameOfReferenceUid},
-          {"modality", s.modality},   {"date", s.date},
-          {"description", s.description}, {"patient_id", s.patientId},
-          {"patient_name", s.patientName}, {"geometry", geometryJson(s.geometry)}};
+  return {{"source", s.source},
+          {"series_uid", s.seriesUid},
+          {"study_uid", s.studyUid},
+          {"frame_of_reference_uid", s.frameOfReferenceUid},
+          {"modality", s.modality},
+          {"date", s.date},
+          {"description", s.description},
+          {"patient_id", s.patientId},
+          {"patient_name", s.patientName},
+          {"geometry", geometryJson(s.geometry)}};
 }
 SeriesSummary seriesFrom(const json& j) {
   SeriesSummary s;

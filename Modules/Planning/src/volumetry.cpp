@@ -50,9 +50,8 @@ double minimumSflrPercent(LiverCondition condition) noexcept {
 double flrPercent(double remnantMl, double liverMl, double tumourMl) {
   const double functional = liverMl - tumourMl;
   if (!(functional > 0.0))
-    throw Error(ErrorCode::InconsistentData,
-                "liver volume " + std::to_string(liverMl) + " mL minus tumour " + std::to_string(tumourMl) +
-                    " mL leaves no functional liver");
+    throw Error(ErrorCode::InconsistentData, "liver volume " + std::to_string(liverMl) + " mL minus tumour " +
+                                                 std::to_string(tumourMl) + " mL leaves no functional liver");
   return 100.0 * remnantMl / functional;
 }
 
@@ -62,7 +61,9 @@ double sflrPercent(double remnantMl, double telvMl) {
   return 100.0 * remnantMl / telvMl;
 }
 
-const char* name(BsaFormula f) noexcept { return f == BsaFormula::Mosteller ? "mosteller" : "dubois"; }
+const char* name(BsaFormula f) noexcept {
+  return f == BsaFormula::Mosteller ? "mosteller" : "dubois";
+}
 const char* name(TelvFormula f) noexcept {
   return f == TelvFormula::Vauthey ? "vauthey" : (f == TelvFormula::Urata ? "urata" : "heinemann");
 }

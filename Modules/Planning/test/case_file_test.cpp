@@ -71,10 +71,12 @@ TEST_F(CaseFileTest, ErrorsNameTheKey) {
               ErrorCode::NotFound, "lesions[0].mask");
   expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "center": [1,2,3]}]})",
               ErrorCode::InvalidArgument, "lesions[0].diameter_mm");
-  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "center": [1,2], "diameter_mm": 3}]})",
-              ErrorCode::InvalidArgument, "lesions[0].center");
-  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3]}, {"id": "A", "click": [1,2,3]}]})",
-              ErrorCode::InvalidArgument, "lesions[1].id");
+  expectError(
+      R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "center": [1,2], "diameter_mm": 3}]})",
+      ErrorCode::InvalidArgument, "lesions[0].center");
+  expectError(
+      R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3]}, {"id": "A", "click": [1,2,3]}]})",
+      ErrorCode::InvalidArgument, "lesions[1].id");
   expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3], "diamter": 3}]})",
               ErrorCode::InvalidArgument, "lesions[0].diamter");
   expectError(R"({"patient": {"liver_condition": "fatty"}, "baseline": "base", "followup": "follow", "lesions": []})",

@@ -36,7 +36,9 @@ std::vector<std::size_t> boundary(const core::Mask& m) {
   return out;
 }
 
-double volumeMl(const core::Mask& m) { return core::maskVolumeMl(m); }
+double volumeMl(const core::Mask& m) {
+  return core::maskVolumeMl(m);
+}
 
 } // namespace
 
@@ -88,7 +90,8 @@ TEST(PlanPhantom, TrueSitesResectedWithClearanceAndVolumesConsistent) {
     // The image-based status end to end (after automatic registration) is reported, not asserted here: the
     // Lesions module's tests assert it at known projections; Documentation/planning.md lists these figures.
     std::printf("site %s: truth %s, plan %s, uncertainty %.1f mm\n", truth.lesions[k].id.c_str(),
-                phantom::lesionFateName(truth.lesions[k].fate), p.lesions[k].status.c_str(), p.lesions[k].uncertaintyMm);
+                phantom::lesionFateName(truth.lesions[k].fate), p.lesions[k].status.c_str(),
+                p.lesions[k].uncertaintyMm);
   }
   EXPECT_GT(p.registration.minJacobian, 0.0);
 }

@@ -33,7 +33,8 @@ core::Mask box(const core::ImageGeometry& g, const core::Vec3& lo, const core::V
     for (std::size_t j = 0; j < g.size[1]; ++j)
       for (std::size_t i = 0; i < g.size[0]; ++i) {
         const auto p = g.indexToLps({double(i), double(j), double(k)});
-        m.at(i, j, k) = p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1] && p[2] >= lo[2] && p[2] <= hi[2];
+        m.at(i, j, k) =
+            p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1] && p[2] >= lo[2] && p[2] <= hi[2];
       }
   return m;
 }

@@ -7,7 +7,8 @@
 using namespace vestige::planning;
 
 TEST(Volumetry, WorkedExample170cm70kg) {
-  // clinical-background.md: 170 cm, 70 kg -> BSA(Mosteller) 1.8181 m^2 -> TELV(Vauthey) 1509.7 mL, SLV(Urata) 1286.4 mL.
+  // clinical-background.md: 170 cm, 70 kg -> BSA(Mosteller) 1.8181 m^2 -> TELV(Vauthey) 1509.7 mL, SLV(Urata) 1286.4
+  // mL.
   const double bsa = bodySurfaceAreaM2(170, 70, BsaFormula::Mosteller);
   EXPECT_NEAR(bsa, 1.8181, 1e-4);
   EXPECT_NEAR(totalEstimatedLiverVolumeMl(bsa, TelvFormula::Vauthey), 1509.7, 0.1);

@@ -19,8 +19,8 @@ namespace vestige::testing {
 } // namespace vestige::testing
 
 // Skips the current test with the reason when the shared data set is not unpacked.
-#define VESTIGE_REQUIRE_DATA(var, name)                                                                     \
-  const std::filesystem::path var = ::vestige::testing::dataSet(name);                                     \
-  if (var.empty())                                                                                          \
-  GTEST_SKIP() << "shared test data set '" << (name)                                                        \
+#define VESTIGE_REQUIRE_DATA(var, name)                                                                                \
+  const std::filesystem::path var = ::vestige::testing::dataSet(name);                                                 \
+  if (var.empty())                                                                                                     \
+  GTEST_SKIP() << "shared test data set '" << (name)                                                                   \
                << "' is not available (no ../shared/data on this machine, or VESTIGE_TESTDATA_DIR unset)"

@@ -4,8 +4,12 @@ namespace vestige::core {
 
 inline constexpr double kMm3PerMl = 1000.0;
 
-[[nodiscard]] constexpr double mm3ToMl(double mm3) noexcept { return mm3 / kMm3PerMl; }
-[[nodiscard]] constexpr double mlToMm3(double ml) noexcept { return ml * kMm3PerMl; }
+[[nodiscard]] constexpr double mm3ToMl(double mm3) noexcept {
+  return mm3 / kMm3PerMl;
+}
+[[nodiscard]] constexpr double mlToMm3(double ml) noexcept {
+  return ml * kMm3PerMl;
+}
 
 // Hounsfield units of reference tissues, used by sanity checks and the phantom.
 inline constexpr double kHuAir = -1000.0;

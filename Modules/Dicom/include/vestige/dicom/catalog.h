@@ -15,9 +15,9 @@ namespace vestige::dicom {
 // One frame of one file: where it lies and how to turn stored values into physical ones.
 struct FrameHeader {
   std::filesystem::path file;
-  unsigned frameIndex = 0;              // 0-based frame within a multi-frame file
-  core::Vec3 positionLps{};              // ImagePositionPatient: centre of the first voxel
-  std::array<double, 6> orientation{};   // ImageOrientationPatient: row (x direction) then column direction cosines
+  unsigned frameIndex = 0;             // 0-based frame within a multi-frame file
+  core::Vec3 positionLps{};            // ImagePositionPatient: centre of the first voxel
+  std::array<double, 6> orientation{}; // ImageOrientationPatient: row (x direction) then column direction cosines
   bool hasPosition = false;
   bool hasOrientation = false;
   double rescaleSlope = 1.0;
@@ -30,7 +30,7 @@ struct InstanceHeader {
   std::string sopInstanceUid;
   std::string sopClassUid;
   std::string transferSyntaxUid;
-  std::string imageType;         // e.g. "ORIGINAL\PRIMARY\AXIAL"
+  std::string imageType; // e.g. "ORIGINAL\PRIMARY\AXIAL"
   int instanceNumber = 0;
   unsigned rows = 0;
   unsigned columns = 0;
@@ -39,13 +39,13 @@ struct InstanceHeader {
   unsigned bitsStored = 0;
   unsigned samplesPerPixel = 1;
   bool pixelSigned = false;
-  double pixelSpacingRow = 0.0;     // mm between rows (DICOM PixelSpacing[0])
-  double pixelSpacingColumn = 0.0;  // mm between columns (DICOM PixelSpacing[1])
+  double pixelSpacingRow = 0.0;    // mm between rows (DICOM PixelSpacing[0])
+  double pixelSpacingColumn = 0.0; // mm between columns (DICOM PixelSpacing[1])
   double sliceThicknessMm = 0.0;
   double spacingBetweenSlicesMm = 0.0; // as declared (may be missing, zero or negative)
   double gantryTiltDeg = 0.0;
-  bool localizer = false;           // ImageType says LOCALIZER / SCOUT, or the SOP class is not a volume slice
-  bool derived = false;             // ImageType value 1 is DERIVED
+  bool localizer = false; // ImageType says LOCALIZER / SCOUT, or the SOP class is not a volume slice
+  bool derived = false;   // ImageType value 1 is DERIVED
   bool hasPixelData = false;
   std::vector<FrameHeader> frameHeaders; // one per frame
 };
@@ -53,12 +53,12 @@ struct InstanceHeader {
 struct SeriesGeometrySummary {
   unsigned rows = 0;
   unsigned columns = 0;
-  std::size_t slices = 0;            // frames with distinct positions along the slice normal
+  std::size_t slices = 0; // frames with distinct positions along the slice normal
   double pixelSpacingRow = 0.0;
   double pixelSpacingColumn = 0.0;
-  double sliceSpacingMm = 0.0;       // median step between positions along the normal (0 if one slice)
+  double sliceSpacingMm = 0.0; // median step between positions along the normal (0 if one slice)
   double sliceThicknessMm = 0.0;
-  std::string orientation;           // "axial", "coronal", "sagittal", "oblique", "mixed" or "unknown"
+  std::string orientation; // "axial", "coronal", "sagittal", "oblique", "mixed" or "unknown"
 };
 
 enum class SeriesKind { Image, Localizer, Segmentation, StructuredReport, SecondaryCapture, Other };
@@ -69,11 +69,11 @@ struct SeriesEntry {
   std::string seriesUid;
   std::string modality;
   std::string description;
-  std::string date;        // SeriesDate (YYYY-MM-DD when known), else the study date
+  std::string date; // SeriesDate (YYYY-MM-DD when known), else the study date
   int seriesNumber = 0;
   std::string frameOfReferenceUid;
   SeriesKind kind = SeriesKind::Image;
-  bool derived = false;       // any instance DERIVED
+  bool derived = false;           // any instance DERIVED
   std::size_t localizerCount = 0; // localizer / scout instances mixed into the series
   bool multiframe = false;
   std::size_t frameCount = 0;
@@ -89,7 +89,7 @@ struct SeriesEntry {
 
 struct StudyEntry {
   std::string studyUid;
-  std::string date;          // YYYY-MM-DD
+  std::string date; // YYYY-MM-DD
   std::string description;
   std::string accessionNumber;
   std::vector<SeriesEntry> series;

@@ -13,8 +13,8 @@ namespace vestige::dicom {
 
 struct VolumeFileInfo {
   core::ImageGeometry geometry;
-  std::string pixelType;    // "short", "float", "unsigned char", ...
-  unsigned components = 1;  // 1 for scalar images
+  std::string pixelType;   // "short", "float", "unsigned char", ...
+  unsigned components = 1; // 1 for scalar images
 };
 
 // Header only. Throws core::Error naming the file when it is missing, unreadable or not a supported volume.

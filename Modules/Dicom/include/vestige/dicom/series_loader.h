@@ -14,9 +14,9 @@
 namespace vestige::dicom {
 
 struct LoadOptions {
-  std::string seriesUid;          // required when the input holds several image series
+  std::string seriesUid;            // required when the input holds several image series
   double spacingToleranceMm = 0.05; // largest accepted deviation of one slice step from the median step
-  unsigned threads = 0;           // 0: hardware concurrency
+  unsigned threads = 0;             // 0: hardware concurrency
 };
 
 struct LoadedSeries {

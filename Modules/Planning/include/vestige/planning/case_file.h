@@ -22,14 +22,14 @@ enum class LesionMarkKind { Mask, CenterDiameter, Click, Markup };
 struct LesionSpec {
   std::string id;
   LesionMarkKind kind = LesionMarkKind::Mask;
-  std::filesystem::path mask;     // Mask: any supported mask format (absolute)
-  unsigned segment = 0;           // Mask: SEG segment number or label value (0: all non-zero)
-  std::filesystem::path markup;   // Markup: Slicer .mrk.json (absolute)
-  core::Vec3 centerLps{};         // CenterDiameter
-  double diameterMm = 0.0;        // CenterDiameter; Markup with a fiducial
-  core::Vec3 clickLps{};          // Click
-  std::string followupStatus;     // optional radiologist override: "visible", "shrunk", "disappeared"
-  std::string key;                // "lesions[k]" for messages
+  std::filesystem::path mask;   // Mask: any supported mask format (absolute)
+  unsigned segment = 0;         // Mask: SEG segment number or label value (0: all non-zero)
+  std::filesystem::path markup; // Markup: Slicer .mrk.json (absolute)
+  core::Vec3 centerLps{};       // CenterDiameter
+  double diameterMm = 0.0;      // CenterDiameter; Markup with a fiducial
+  core::Vec3 clickLps{};        // Click
+  std::string followupStatus;   // optional radiologist override: "visible", "shrunk", "disappeared"
+  std::string key;              // "lesions[k]" for messages
 };
 
 struct PatientInfo {
@@ -39,7 +39,7 @@ struct PatientInfo {
 };
 
 struct CaseFile {
-  std::filesystem::path file;     // the case file itself
+  std::filesystem::path file; // the case file itself
   PatientInfo patient;
   SeriesRef baseline;
   SeriesRef followup;

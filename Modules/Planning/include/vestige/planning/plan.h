@@ -13,7 +13,7 @@
 namespace vestige::planning {
 
 struct PlanOptions {
-  unsigned threads = 0;   // 0: all cores
+  unsigned threads = 0; // 0: all cores
 };
 
 struct PlanRun {

@@ -12,12 +12,12 @@
 namespace vestige::planning {
 
 struct SeriesSummary {
-  std::string source;           // folder or file it was read from
+  std::string source; // folder or file it was read from
   std::string seriesUid;
   std::string studyUid;
   std::string frameOfReferenceUid;
   std::string modality;
-  std::string date;             // YYYY-MM-DD
+  std::string date; // YYYY-MM-DD
   std::string description;
   std::string patientId;
   std::string patientName;
@@ -26,39 +26,39 @@ struct SeriesSummary {
 
 struct LesionResult {
   std::string id;
-  std::string markKind;                 // mask, center+diameter, click, markup
-  std::string status;                   // visible, shrunk, disappeared
-  bool statusOverridden = false;        // set by a radiologist's mark in the case file
+  std::string markKind;          // mask, center+diameter, click, markup
+  std::string status;            // visible, shrunk, disappeared
+  bool statusOverridden = false; // set by a radiologist's mark in the case file
   core::Vec3 baselineCenterLps{};
   double baselineVolumeMl = 0.0;
-  double baselineDiameterMm = 0.0;      // longest diameter
-  core::Vec3 projectedCenterLps{};      // on the follow-up
-  double projectedVolumeMl = 0.0;       // full baseline extent carried onto the follow-up
+  double baselineDiameterMm = 0.0;          // longest diameter
+  core::Vec3 projectedCenterLps{};          // on the follow-up
+  double projectedVolumeMl = 0.0;           // full baseline extent carried onto the follow-up
   std::optional<double> followupDiameterMm; // when visible or shrunk
-  double uncertaintyMm = 0.0;           // registration uncertainty at this site
-  double growMm = 0.0;                  // margin + uncertainty actually used
-  double depthBelowSurfaceMm = 0.0;     // projected centre to the follow-up liver surface
-  bool missingMetastasis = false;       // disappeared and left in the remnant under "visible_only"
+  double uncertaintyMm = 0.0;               // registration uncertainty at this site
+  double growMm = 0.0;                      // margin + uncertainty actually used
+  double depthBelowSurfaceMm = 0.0;         // projected centre to the follow-up liver surface
+  bool missingMetastasis = false;           // disappeared and left in the remnant under "visible_only"
 };
 
 struct Scenario {
-  std::string name;                     // "all_original_sites" or "visible_only"
-  std::vector<std::string> lesionIds;   // sites it resects
+  std::string name;                   // "all_original_sites" or "visible_only"
+  std::vector<std::string> lesionIds; // sites it resects
   double resectedMl = 0.0;
   double remnantMl = 0.0;
-  double usableRemnantMl = 0.0;         // largest connected piece
+  double usableRemnantMl = 0.0; // largest connected piece
   std::size_t remnantPieces = 0;
-  double flrPercent = 0.0;              // from the usable remnant
+  double flrPercent = 0.0; // from the usable remnant
   std::optional<double> sflrPercent;
 };
 
 struct RegistrationSummary {
   double seconds = 0.0;
-  double minJacobian = 0.0;             // inside the follow-up liver
+  double minJacobian = 0.0; // inside the follow-up liver
   double maxJacobian = 0.0;
-  std::optional<double> liverDice;      // warped baseline liver vs follow-up liver, when both exist
+  std::optional<double> liverDice; // warped baseline liver vs follow-up liver, when both exist
   std::string metric;
-  std::string folder;                   // OUT/registration
+  std::string folder; // OUT/registration
 };
 
 struct PlanSummary {
@@ -74,9 +74,9 @@ struct PlanSummary {
   std::optional<double> bsaM2;
   std::optional<double> telvMl;
   double marginMm = 10.0;
-  double liverMl = 0.0;                 // TLV, tumours included
-  double tumourMl = 0.0;                // visible on follow-up
-  double resectedMl = 0.0;              // recommended plan (all original sites)
+  double liverMl = 0.0;    // TLV, tumours included
+  double tumourMl = 0.0;   // visible on follow-up
+  double resectedMl = 0.0; // recommended plan (all original sites)
   double remnantMl = 0.0;
   double usableRemnantMl = 0.0;
   std::size_t remnantPieces = 0;
@@ -92,12 +92,12 @@ struct PlanSummary {
 
 // Masks of a plan, all on the follow-up grid.
 struct PlanMasks {
-  core::Image followup;                 // the follow-up image (HU for CT)
+  core::Image followup; // the follow-up image (HU for CT)
   core::Mask liver;
-  core::LabelMap projectedSites;        // label k = k-th lesion of the case file
+  core::LabelMap projectedSites; // label k = k-th lesion of the case file
   core::Mask resection;
   core::Mask remnant;
-  core::Mask visibleTumour;             // tumour visible on the follow-up
+  core::Mask visibleTumour; // tumour visible on the follow-up
 };
 
 // OUT/plan.json, OUT/{followup,liver,projected_sites,resection,remnant,visible_tumour}.nii.gz. Each file is

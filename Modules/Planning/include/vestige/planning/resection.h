@@ -14,12 +14,12 @@ namespace vestige::planning {
 inline constexpr double kMinPieceMl = 1.0;
 
 struct ResectionZones {
-  core::LabelMap zones;       // label k+1 = zone of site k (where zones overlap: the nearest site)
-  core::Mask resection;       // union of zones: grown sites within (liver or the site itself)
-  core::Mask remnant;         // liver minus resection
-  core::Mask usableRemnant;   // the largest face-connected piece of the remnant
-  std::size_t remnantPieces = 0;  // face-connected parts of at least kMinPieceMl
-  double fragmentsMl = 0.0;        // total volume of smaller parts
+  core::LabelMap zones;          // label k+1 = zone of site k (where zones overlap: the nearest site)
+  core::Mask resection;          // union of zones: grown sites within (liver or the site itself)
+  core::Mask remnant;            // liver minus resection
+  core::Mask usableRemnant;      // the largest face-connected piece of the remnant
+  std::size_t remnantPieces = 0; // face-connected parts of at least kMinPieceMl
+  double fragmentsMl = 0.0;      // total volume of smaller parts
   double resectedMl = 0.0;
   double remnantMl = 0.0;
   double usableRemnantMl = 0.0;
