@@ -7,6 +7,7 @@
 #include "vestige/registration/registration_io.h"
 #include "vestige/registration/uncertainty.h"
 #include "vestige/registration/warp.h"
+#include "vestige/segmentation/mask_metrics.h"
 
 #include <algorithm>
 #include <array>
@@ -30,22 +31,6 @@ std::string utcNow() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
-}
-
-core::Vec3 centroidLps(const core::Mask& m) {
-  core::Vec3 sum{};
-  std::size_t n = 0;
-  const auto& s = m.geometry.size;
-  for (std::size_t k = 0; k < s[2]; ++k)
-    for (std::size_t j = 0; j < s[1]; ++j)
-      for (std::size_t i = 0; i < s[0]; ++i)
-        if (m.at(i, j, k)) {
-          sum = core::add(sum, {double(i), double(j), double(k)});
-          ++n;
-        }
-  if (n == 0)
-    return m.geometry.indexToLps({0, 0, 0});
-  return m.geometry.indexToLps(core::scale(sum, 1.0 / double(n)));
 }
 
 // The voxel whose centre is nearest to an LPS point (clamped to the grid).
@@ -182,7 +167,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
     LesionResult r;
     r.id = spec.id;
     r.markKind = name(spec.kind);
-    r.baselineCenterLps = centroidLps(sites[k]);
+    r.baselineCenterLps = segmentation::centroidLps(sites[k]); // sites are never empty
     r.baselineVolumeMl = core::maskVolumeMl(sites[k]);
     r.baselineDiameterMm = detail::longestDiameterMm(sites[k]);
     core::Mask site = registration::warpMask(sites[k], reg.transform, fg);
