@@ -31,6 +31,17 @@ constexpr int kRegrowSteps = 5;
 // Tumours and vessels bite into the liver's outline; a large closing restores the outline over them.
 constexpr double kOutlineClosingMm = 20.0;
 constexpr double kFinalClosingMm = 6.0;
+// Tissue, as opposed to fat and air.
+constexpr double kTissueLowHu = -30.0;
+// Lipiodol after TACE: denser than contrast-enhanced blood in any phase but the arterial aorta, found as specks
+// (partial volume keeps them near this value even when tiny).
+constexpr double kLipiodolHu = 300.0;
+constexpr double kMaxSpeckMl = 1.0;
+// Specks closer than twice this belong to one treated mass.
+constexpr double kSpeckCloudClosingMm = 10.0;
+// A treated mass reaches at least this far into the parenchyma found so far, and is no speck of calcification.
+constexpr double kMinTreatedInLiverMl = 1.0;
+constexpr double kMinTreatedTumourMl = 20.0;
 
 core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
   return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
@@ -45,6 +56,24 @@ core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
     median->SetRadius(1);
     median->Update();
     return core::fromItk<float>(*median->GetOutput());
+  });
+}
+
+// Fraction of each working-grid voxel's CT voxels above thresholdHu: small dense specks survive binning this way,
+// where averaging and the median would erase them.
+core::Image denseFraction(const core::Image& ct, double thresholdHu, double workingSpacingMm) {
+  core::Image indicator(ct.geometry, 0.0f);
+  for (std::size_t v = 0; v < ct.voxels.size(); ++v)
+    indicator.voxels[v] = ct.voxels[v] > thresholdHu ? 1.0f : 0.0f;
+  return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
+    auto shrink = itk::BinShrinkImageFilter<FloatItk, FloatItk>::New();
+    shrink->SetInput(core::toItk(indicator));
+    itk::BinShrinkImageFilter<FloatItk, FloatItk>::ShrinkFactorsType factors;
+    for (unsigned a = 0; a < 3; ++a)
+      factors[a] = static_cast<unsigned>(std::max(1L, std::lround(workingSpacingMm / ct.geometry.spacingMm[a])));
+    shrink->SetShrinkFactors(factors);
+    shrink->Update();
+    return core::fromItk<float>(*shrink->GetOutput());
   });
 }
 
@@ -164,8 +193,89 @@ LiverIntensityModel learnModel(const core::Image& image, const core::Mask& coreM
   return m;
 }
 
-core::Mask growLiver(const core::Image& image, const core::Mask& body, const core::Mask& coreMask,
-                     const LiverIntensityModel& model, core::Progress* progress) {
+// Per axial slice, the convex hull of the mask's pixels (filled).
+core::Mask convexHullPerSlice(const core::Mask& mask) {
+  const auto& g = mask.geometry;
+  core::Mask out(g, 0);
+  using P = std::pair<long, long>;
+  const auto cross = [](const P& o, const P& a, const P& b) {
+    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
+  };
+  for (std::size_t k = 0; k < g.size[2]; ++k) {
+    std::vector<P> pts;
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i)
+        if (mask.at(i, j, k))
+          pts.push_back({long(i), long(j)});
+    if (pts.size() < 3)
+      continue;
+    std::sort(pts.begin(), pts.end());
+    std::vector<P> hull(2 * pts.size());
+    std::size_t h = 0;
+    for (std::size_t p = 0; p < pts.size(); ++p) { // lower chain
+      while (h >= 2 && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
+        --h;
+      hull[h++] = pts[p];
+    }
+    for (std::size_t p = pts.size() - 1, lower = h + 1; p-- > 0;) { // upper chain
+      while (h >= lower && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
+        --h;
+      hull[h++] = pts[p];
+    }
+    hull.resize(h - 1); // counter-clockwise, last point = first
+    if (hull.size() < 3)
+      continue;
+    const long i0 = pts.front().first, i1 = pts.back().first;
+    long j0 = pts.front().second, j1 = j0;
+    for (const auto& q : pts) {
+      j0 = std::min(j0, q.second);
+      j1 = std::max(j1, q.second);
+    }
+    for (long j = j0; j <= j1; ++j)
+      for (long i = i0; i <= i1; ++i) {
+        bool inside = true;
+        for (std::size_t e = 0; e < hull.size() && inside; ++e)
+          inside = cross(hull[e], hull[(e + 1) % hull.size()], P{i, j}) >= 0;
+        if (inside)
+          out.at(std::size_t(i), std::size_t(j), k) = 1;
+      }
+  }
+  return out;
+}
+
+// Lipiodol (iodised oil) left in a tumour by chemo-embolisation (TACE) shows as dense specks scattered through the
+// treated, partly necrotic mass, which neither enhances like parenchyma nor fits in an outline closing. A cloud of
+// specks that reaches into the liver marks that mass; its convex hull (slice by slice, tumours are round) counts
+// as liver, as every tumour does for volumetry.
+core::Mask treatedTumour(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
+                         const core::Mask& liver) {
+  const core::Mask dense = maskAnd(thresholdMask(denseFrac, 0.0, 2.0), body);
+  const Components parts = connectedComponents(dense);
+  const double voxelMl = image.geometry.voxelVolumeMm3() * 1e-3;
+  // Bone and contrast-filled vessels are dense too, but they form large connected structures; specks are small.
+  core::Mask specks(image.geometry, 0);
+  for (std::size_t v = 0; v < dense.voxels.size(); ++v)
+    specks.voxels[v] = parts.labels[v] && double(parts.sizes[parts.labels[v]]) * voxelMl < kMaxSpeckMl ? 1 : 0;
+  const core::Mask tissue = thresholdMask(image, kTissueLowHu, 1e9);
+  const core::Mask cloud = maskAnd(closeMm(specks, kSpeckCloudClosingMm), tissue);
+  const Components clusters = connectedComponents(cloud);
+  std::vector<std::size_t> inLiver(clusters.sizes.size(), 0);
+  for (std::size_t v = 0; v < cloud.voxels.size(); ++v)
+    if (liver.voxels[v])
+      ++inLiver[clusters.labels[v]];
+  core::Mask treated(image.geometry, 0);
+  for (std::size_t v = 0; v < cloud.voxels.size(); ++v) {
+    const auto l = clusters.labels[v];
+    treated.voxels[v] = l && double(inLiver[l]) * voxelMl > kMinTreatedInLiverMl &&
+                                double(clusters.sizes[l]) * voxelMl > kMinTreatedTumourMl
+                            ? 1
+                            : 0;
+  }
+  return maskAnd(convexHullPerSlice(treated), tissue);
+}
+
+core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
+                     const core::Mask& coreMask, const LiverIntensityModel& model, core::Progress* progress) {
   const core::Mask parenchyma = maskAnd(thresholdMask(image, model.lowerHu, model.upperHu), body);
   const core::Mask opened = erodeMm(parenchyma, kBridgeRadiusMm);
   core::reportProgress(progress, "liver: growing", 0.5);
@@ -181,10 +291,11 @@ core::Mask growLiver(const core::Image& image, const core::Mask& body, const cor
   liver = maskAnd(dilateMm(liver, kBridgeRadiusMm + 0.5 * voxel), parenchyma);
   liver = largestComponent(geodesicDilate(liver, parenchyma, kRegrowSteps));
   core::reportProgress(progress, "liver: tumours and vessels", 0.7);
+  liver = maskOr(liver, treatedTumour(image, denseFrac, body, liver));
   // Close the outline over tumours and vessels, but only with tissue (not fat or air) and nothing brighter than
   // enhanced vessels.
   const core::Mask outline = closeMm(liver, kOutlineClosingMm);
-  const core::Mask tissue = thresholdMask(image, -30.0, model.upperHu + 30.0);
+  const core::Mask tissue = thresholdMask(image, kTissueLowHu, model.upperHu + 30.0);
   liver = maskOr(liver, maskAnd(outline, tissue));
   liver = largestComponent(openMm(liver, 2.0));
   liver = maskOr(liver, closeMm(liver, kFinalClosingMm));
@@ -212,7 +323,8 @@ LiverSegmentation segmentLiver(const core::Image& ct, const LiverSegmentationOpt
   model << std::fixed << "liver parenchyma " << result.model.medianHu << " HU (SD " << result.model.spreadHu
         << "), accepted " << result.model.lowerHu << ".." << result.model.upperHu << " HU";
   result.notes.push_back(model.str());
-  const core::Mask liver = growLiver(image, body, coreMask, result.model, progress);
+  const core::Mask liver = growLiver(image, denseFraction(ct, kLipiodolHu, options.workingSpacingMm), body, coreMask,
+                                     result.model, progress);
   core::reportProgress(progress, "liver: writing", 0.95);
   result.liver = resampleNearest(liver, ct.geometry);
   result.volumeMl = core::maskVolumeMl(result.liver);
