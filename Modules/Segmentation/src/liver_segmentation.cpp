@@ -193,20 +193,28 @@ LiverIntensityModel learnModel(const core::Image& image, const core::Mask& coreM
   return m;
 }
 
-// Per axial slice, the convex hull of the mask's pixels (filled).
-core::Mask convexHullPerSlice(const core::Mask& mask) {
+// Per slice across sliceAxis (2 = axial, 1 = coronal), the convex hull of the mask's pixels (filled).
+core::Mask convexHullPerSlice(const core::Mask& mask, int sliceAxis) {
   const auto& g = mask.geometry;
+  const int a0 = sliceAxis == 0 ? 1 : 0, a1 = sliceAxis == 2 ? 1 : 2;
+  const auto voxel = [&](std::size_t u, std::size_t w, std::size_t k) -> std::size_t {
+    std::size_t idx[3];
+    idx[a0] = u;
+    idx[a1] = w;
+    idx[sliceAxis] = k;
+    return g.size[0] * (g.size[1] * idx[2] + idx[1]) + idx[0];
+  };
   core::Mask out(g, 0);
   using P = std::pair<long, long>;
   const auto cross = [](const P& o, const P& a, const P& b) {
     return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
   };
-  for (std::size_t k = 0; k < g.size[2]; ++k) {
+  for (std::size_t k = 0; k < g.size[sliceAxis]; ++k) {
     std::vector<P> pts;
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i)
-        if (mask.at(i, j, k))
-          pts.push_back({long(i), long(j)});
+    for (std::size_t w = 0; w < g.size[a1]; ++w)
+      for (std::size_t u = 0; u < g.size[a0]; ++u)
+        if (mask.voxels[voxel(u, w, k)])
+          pts.push_back({long(u), long(w)});
     if (pts.size() < 3)
       continue;
     std::sort(pts.begin(), pts.end());
@@ -237,7 +245,7 @@ core::Mask convexHullPerSlice(const core::Mask& mask) {
         for (std::size_t e = 0; e < hull.size() && inside; ++e)
           inside = cross(hull[e], hull[(e + 1) % hull.size()], P{i, j}) >= 0;
         if (inside)
-          out.at(std::size_t(i), std::size_t(j), k) = 1;
+          out.voxels[voxel(std::size_t(i), std::size_t(j), k)] = 1;
       }
   }
   return out;
@@ -245,8 +253,8 @@ core::Mask convexHullPerSlice(const core::Mask& mask) {
 
 // Lipiodol (iodised oil) left in a tumour by chemo-embolisation (TACE) shows as dense specks scattered through the
 // treated, partly necrotic mass, which neither enhances like parenchyma nor fits in an outline closing. A cloud of
-// specks that reaches into the liver marks that mass; its convex hull (slice by slice, tumours are round) counts
-// as liver, as every tumour does for volumetry.
+// specks that reaches into the liver marks that mass; its convex hull (per axial and coronal slice: tumours are
+// round) counts as liver, as every tumour does for volumetry.
 core::Mask treatedTumour(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
                          const core::Mask& liver) {
   const core::Mask dense = maskAnd(thresholdMask(denseFrac, 0.0, 2.0), body);
@@ -271,7 +279,8 @@ core::Mask treatedTumour(const core::Image& image, const core::Image& denseFrac,
                             ? 1
                             : 0;
   }
-  return maskAnd(convexHullPerSlice(treated), tissue);
+  // Axial and coronal hulls together come closer to the mass's 3D hull than either alone.
+  return maskAnd(maskOr(convexHullPerSlice(treated, 2), convexHullPerSlice(treated, 1)), tissue);
 }
 
 core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
