@@ -131,8 +131,14 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   for (const auto& spec : c.lesions)
     sites.push_back(detail::lesionMask(spec, baseline, baseLiver, &lesionProgress));
 
-  // 3. Registration baseline -> follow-up.
-  registration::RegistrationInputs inputs{&followup.image, &baseline.image, &followLiver, &baseLiver};
+  // 3. Registration baseline -> follow-up. The original sites are expected to shrink or vanish by the follow-up:
+  // handed to the registration, they are kept out of the image forces, so that a vanished tumour does not pull
+  // the field that carries its own site (Documentation/registration.md, "Lesion sites").
+  core::Mask allSites(baseline.image.geometry, 0);
+  for (const core::Mask& site : sites)
+    for (std::size_t n = 0; n < site.voxels.size(); ++n)
+      allSites.voxels[n] |= site.voxels[n];
+  registration::RegistrationInputs inputs{&followup.image, &baseline.image, &followLiver, &baseLiver, &allSites};
   registration::RegistrationOptions regOptions;
   regOptions.metric = registration::parseMetric(c.registrationMetric);
   regOptions.fixedModality = followup.summary.modality;
