@@ -24,6 +24,52 @@ using FloatFieldType = itk::Image<itk::Vector<float, 3>, 3>;
 using DemonsType = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, FloatFieldType>;
 using MultiResType = itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, FloatFieldType, float>;
 
+FloatImage::Pointer matchHistogram(const FloatImage::Pointer& source, const FloatImage::Pointer& reference) {
+  auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
+  match->SetSourceImage(source);
+  match->SetReferenceImage(reference);
+  match->SetNumberOfHistogramLevels(128);
+  match->SetNumberOfMatchPoints(15);
+  match->ThresholdAtMeanIntensityOff();
+  match->Update();
+  FloatImage::Pointer out = match->GetOutput();
+  out->DisconnectPipeline();
+  return out;
+}
+
+class DemonsObserver : public itk::Command {
+public:
+  using Self = DemonsObserver;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self) void setup(core::Progress* progress, std::string stage, unsigned expected) {
+    m_progress = progress;
+    m_stage = std::move(stage);
+    m_expected = std::max(1U, expected);
+  }
+  [[nodiscard]] unsigned iterations() const { return m_iterations; }
+  [[nodiscard]] double lastMetric() const { return m_metric; }
+  void Execute(itk::Object* caller, const itk::EventObject& event) override {
+    Execute(static_cast<const itk::Object*>(caller), event);
+  }
+  void Execute(const itk::Object* caller, const itk::EventObject& event) override {
+    if (!itk::IterationEvent().CheckEvent(&event))
+      return;
+    ++m_iterations;
+    if (const auto* demons = dynamic_cast<const DemonsType*>(caller))
+      m_metric = demons->GetMetric();
+    core::reportProgress(m_progress, m_stage, std::min(1.0, static_cast<double>(m_iterations) / m_expected));
+  }
+
+private:
+  core::Progress* m_progress = nullptr;
+  std::string m_stage;
+  unsigned m_expected = 1;
+  unsigned m_iterations = 0;
+  double m_metric = 0.0;
+};
+
+} // namespace
+
 FloatImage::Pointer resampleThrough(const FloatImage& moving, const AffineType& affine, const FloatImage& grid,
                                     float outside, unsigned threads) {
   auto resample = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
@@ -40,21 +86,6 @@ FloatImage::Pointer resampleThrough(const FloatImage& moving, const AffineType& 
   return out;
 }
 
-FloatImage::Pointer matchHistogram(const FloatImage::Pointer& source, const FloatImage::Pointer& reference) {
-  auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
-  match->SetSourceImage(source);
-  match->SetReferenceImage(reference);
-  match->SetNumberOfHistogramLevels(128);
-  match->SetNumberOfMatchPoints(15);
-  match->ThresholdAtMeanIntensityOff();
-  match->Update();
-  FloatImage::Pointer out = match->GetOutput();
-  out->DisconnectPipeline();
-  return out;
-}
-
-// Pseudo-image of the fixed one in the moving image's intensities: for each of 64 fixed-intensity bins, the mean
-// moving intensity where the fixed sampling region has that intensity (after the affine stage).
 FloatImage::Pointer remapByJointHistogram(const FloatImage& fixed, const FloatImage& movingOnFixed,
                                           const ByteImage* region) {
   const std::size_t n = fixed.GetLargestPossibleRegion().GetNumberOfPixels();
@@ -101,39 +132,6 @@ FloatImage::Pointer remapByJointHistogram(const FloatImage& fixed, const FloatIm
   return out;
 }
 
-class DemonsObserver : public itk::Command {
-public:
-  using Self = DemonsObserver;
-  using Pointer = itk::SmartPointer<Self>;
-  itkNewMacro(Self) void setup(core::Progress* progress, std::string stage, unsigned expected) {
-    m_progress = progress;
-    m_stage = std::move(stage);
-    m_expected = std::max(1U, expected);
-  }
-  [[nodiscard]] unsigned iterations() const { return m_iterations; }
-  [[nodiscard]] double lastMetric() const { return m_metric; }
-  void Execute(itk::Object* caller, const itk::EventObject& event) override {
-    Execute(static_cast<const itk::Object*>(caller), event);
-  }
-  void Execute(const itk::Object* caller, const itk::EventObject& event) override {
-    if (!itk::IterationEvent().CheckEvent(&event))
-      return;
-    ++m_iterations;
-    if (const auto* demons = dynamic_cast<const DemonsType*>(caller))
-      m_metric = demons->GetMetric();
-    core::reportProgress(m_progress, m_stage, std::min(1.0, static_cast<double>(m_iterations) / m_expected));
-  }
-
-private:
-  core::Progress* m_progress = nullptr;
-  std::string m_stage;
-  unsigned m_expected = 1;
-  unsigned m_iterations = 0;
-  double m_metric = 0.0;
-};
-
-} // namespace
-
 DenseFieldType::Pointer runDemons(const WorkingImage& fixed, const WorkingImage& moving, const AffineType& affine,
                                   const DemonsSetup& setup, std::vector<StageStats>* stats) {
   const auto start = std::chrono::steady_clock::now();
@@ -162,14 +160,17 @@ DenseFieldType::Pointer runDemons(const WorkingImage& fixed, const WorkingImage&
     if (setup.threads > 0)
       demons->SetNumberOfWorkUnits(setup.threads);
     auto observer = DemonsObserver::New();
-    observer->setup(setup.progress, setup.name, setup.iterations[0] + setup.iterations[1] + setup.iterations[2]);
+    unsigned total = 0;
+    for (const unsigned n : setup.iterations)
+      total += n;
+    observer->setup(setup.progress, setup.name, total);
     demons->AddObserver(itk::IterationEvent(), observer);
 
     auto multires = MultiResType::New();
     multires->SetRegistrationFilter(demons);
-    multires->SetNumberOfLevels(3);
-    unsigned iterations[3] = {setup.iterations[0], setup.iterations[1], setup.iterations[2]};
-    multires->SetNumberOfIterations(iterations);
+    std::vector<unsigned> iterations = setup.iterations;
+    multires->SetNumberOfLevels(static_cast<unsigned>(iterations.size()));
+    multires->SetNumberOfIterations(iterations.data());
     multires->SetFixedImage(fixedImage);
     multires->SetMovingImage(movingOnFixed);
     if (setup.threads > 0)

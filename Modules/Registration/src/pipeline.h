@@ -9,6 +9,7 @@
 #include <itkAffineTransform.h>
 #include <itkImage.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,55 @@ struct WorkingImage {
 void fillSites(WorkingImage& fixed, WorkingImage& moving, const itk::Transform<double, 3, 3>& affine, double growMm,
                unsigned threads);
 
+// The lesion sites of the moving image carried onto the fixed working grid by fixedToMoving, grown by growMm:
+// inside them the deformation comes from the surrounding tissue only (Laplace's equation with the field around the
+// region as boundary values). The sites are filled before demons, so nothing inside pins the field down, and a
+// shrunk lesion must not pull its site along.
+void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const WorkingImage& moving,
+                  const itk::Transform<double, 3, 3>& fixedToMoving, double growMm, unsigned threads);
+
+// The deformable stage (bspline.cpp): T(x) = A(x + v(x)) with v a sum of cubic B-spline levels, coarse to fine,
+// optimised by stochastic gradient descent on samples of the fixed sampling region drawn anew every iteration.
+// Intensities are made comparable first (quantile map of the moving image onto the fixed one after the affine
+// stage for the same modality; the fixed image remapped into moving intensities through the joint histogram for
+// different ones), then the metric is the mean squared difference. Returns v on the fixed working grid.
+struct BSplineLevel {
+  double gridSpacingMm = 16;
+  double imageSigmaMm = 0; // extra Gaussian smoothing of both working images at this level
+  unsigned iterations = 200;
+  double stepMm = 1.0; // initial step of the largest coefficient change, decays as (1 + it/50)^-0.602
+};
+struct BSplineSetup {
+  std::string name = "deformable";
+  bool sameContrast = true;
+  std::vector<BSplineLevel> levels{{64, 4, 150, 2.0}, {32, 2, 150, 1.0}, {16, 0, 200, 0.5}};
+  unsigned samplesPerIteration = 4096;
+  double smoothing = 0.0;  // membrane regularisation per iteration (see bspline.cpp)
+  double siteGrowMm = 4.0; // lesion sites of the moving image, grown: samples landing there are skipped
+  std::uint64_t randomSeed = 1;
+  unsigned threads = 0;
+  core::Progress* progress = nullptr;
+};
+[[nodiscard]] DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving,
+                                                 const AffineType& affine, const BSplineSetup& setup,
+                                                 std::vector<StageStats>* stats);
+
+// `moving` resampled onto `grid` through `transform` (linear; `outside` beyond the moving image).
+[[nodiscard]] FloatImage::Pointer resampleThrough(const FloatImage& moving, const AffineType& transform,
+                                                  const FloatImage& grid, float outside, unsigned threads);
+// Pseudo-image of `fixed` in the moving image's intensities: for each of 64 fixed-intensity bins, the mean of
+// `movingOnFixed` over the voxels of `region` in that bin.
+[[nodiscard]] FloatImage::Pointer remapByJointHistogram(const FloatImage& fixed, const FloatImage& movingOnFixed,
+                                                        const ByteImage* region);
+
+// Where x + v(x) folds or nearly does (Jacobian determinant below minDeterminant: bowel gas that came or went,
+// the edge of the field of view), the field is smoothed locally, round after round, until it no longer does;
+// returns the number of voxel repairs (0: the field was fine).
+std::size_t unfoldField(DenseFieldType& field, double minDeterminant, unsigned maxRounds);
+
+// A mask grown by marginMm (Euclidean distance).
+[[nodiscard]] ByteImage::Pointer dilateByDistance(const ByteImage::Pointer& mask, double marginMm, unsigned threads);
+
 struct StageSetup {
   std::string name;
   Metric metric = Metric::Ncc;
@@ -69,9 +119,9 @@ struct StageSetup {
 struct DemonsSetup {
   std::string name = "deformable";
   bool sameContrast = true;
-  double fieldSigmaVoxels = 2.0;         // Gaussian smoothing of the field (elastic regularisation)
-  double updateSigmaVoxels = 1.0;        // Gaussian smoothing of each update (fluid regularisation)
-  unsigned iterations[3] = {50, 30, 10}; // at 4x, 2x and 1x the working spacing
+  double fieldSigmaVoxels = 2.0;                // Gaussian smoothing of the field (elastic regularisation)
+  double updateSigmaVoxels = 1.0;               // Gaussian smoothing of each update (fluid regularisation)
+  std::vector<unsigned> iterations{50, 30, 10}; // coarsest first; level i at 2^(levels-1-i) x the working spacing
   unsigned threads = 0;
   core::Progress* progress = nullptr;
 };

@@ -120,7 +120,11 @@ FloatImage::Pointer cropSmoothResample(FloatImage::Pointer input, const IndexBox
   auto resample = itk::ResampleImageFilter<FloatImage, FloatImage>::New();
   resample->SetInput(smoothed);
   resample->SetSize(size);
-  resample->SetOutputOrigin(smoothed->GetOrigin());
+  // The extracted image keeps the input's origin and starts at the region's index: the working grid starts at
+  // the region's first voxel, not at the origin.
+  FloatImage::PointType corner;
+  smoothed->TransformIndexToPhysicalPoint(region.GetIndex(), corner);
+  resample->SetOutputOrigin(corner);
   FloatImage::SpacingType spacing;
   spacing.Fill(spacingMm);
   resample->SetOutputSpacing(spacing);
@@ -147,27 +151,6 @@ ByteImage::Pointer maskOnGrid(const core::Mask& mask, const FloatImage& grid, un
   resample->Update();
   ByteImage::Pointer out = resample->GetOutput();
   out->DisconnectPipeline();
-  return out;
-}
-
-ByteImage::Pointer dilateByDistance(const ByteImage::Pointer& mask, double marginMm, unsigned threads) {
-  auto distance = itk::SignedMaurerDistanceMapImageFilter<ByteImage, FloatImage>::New();
-  distance->SetInput(mask);
-  distance->SetUseImageSpacing(true);
-  distance->SetSquaredDistance(false);
-  distance->SetInsideIsPositive(false);
-  if (threads > 0)
-    distance->SetNumberOfWorkUnits(threads);
-  distance->Update();
-  auto out = ByteImage::New();
-  out->CopyInformation(mask);
-  out->SetRegions(mask->GetLargestPossibleRegion());
-  out->Allocate();
-  const float* d = distance->GetOutput()->GetBufferPointer();
-  unsigned char* o = out->GetBufferPointer();
-  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
-  for (std::size_t i = 0; i < n; ++i)
-    o[i] = d[i] <= marginMm ? 1 : 0;
   return out;
 }
 
@@ -272,6 +255,27 @@ void fillSites(WorkingImage& fixed, WorkingImage& moving, const itk::Transform<d
     // The affine stage leaves a few mm of error: grow more on the fixed side.
     fillWithLiverMedian(*fixed.image, *fixed.liver, *dilateByDistance(onFixed, 2 * growMm, threads));
   });
+}
+
+ByteImage::Pointer dilateByDistance(const ByteImage::Pointer& mask, double marginMm, unsigned threads) {
+  auto distance = itk::SignedMaurerDistanceMapImageFilter<ByteImage, FloatImage>::New();
+  distance->SetInput(mask);
+  distance->SetUseImageSpacing(true);
+  distance->SetSquaredDistance(false);
+  distance->SetInsideIsPositive(false);
+  if (threads > 0)
+    distance->SetNumberOfWorkUnits(threads);
+  distance->Update();
+  auto out = ByteImage::New();
+  out->CopyInformation(mask);
+  out->SetRegions(mask->GetLargestPossibleRegion());
+  out->Allocate();
+  const float* d = distance->GetOutput()->GetBufferPointer();
+  unsigned char* o = out->GetBufferPointer();
+  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    o[i] = d[i] <= marginMm ? 1 : 0;
+  return out;
 }
 
 } // namespace vestige::registration::detail

@@ -1,5 +1,6 @@
-// The registration pipeline: prepare working images, initialise from centres, rigid -> affine -> B-spline levels,
-// then the dense field, the perturbed run for the uncertainty map, Jacobian and Dice.
+// The registration pipeline: prepare working images, initialise from centres, rigid -> affine -> deformable
+// (B-spline levels for the same modality, demons for CT <-> MR), the perturbed run for the uncertainty map,
+// Jacobian and Dice.
 #include "vestige/registration/registration.h"
 
 #include "pipeline.h"
@@ -8,6 +9,8 @@
 #include "vestige/core/itk_bridge.h"
 #include "vestige/registration/uncertainty.h"
 #include "vestige/registration/warp.h"
+
+#include <itkZeroFluxNeumannPadImageFilter.h>
 
 #include <algorithm>
 #include <chrono>
@@ -91,6 +94,13 @@ core::ImageGeometry resampledGrid(const core::ImageGeometry& g, double spacingMm
 // and the updates less, so the two runs agree only where the images pin the deformation down.
 constexpr double kUpdateSigmaVoxels = 1.0;
 constexpr double kSiteGrowMm = 4.0;
+constexpr double kSiteInpaintGrowMm = 6.0;
+// B-spline stage: membrane regularisation per iteration, grid of the perturbed run (x 1.25: other knots), and the
+// Jacobian determinant below which the field is smoothed locally.
+constexpr double kBSplineMembrane = 0.05;
+constexpr double kPerturbedGridFactor = 1.25;
+constexpr double kMinDeterminant = 0.1;
+constexpr unsigned kUnfoldRounds = 100;
 constexpr double kPerturbedFieldSigmaFactor = 1.5;
 constexpr double kPerturbedUpdateSigmaVoxels = 0.5;
 
@@ -116,19 +126,64 @@ void taperField(DenseFieldType& field) {
       }
 }
 
-CompositeTransformType::Pointer compose(const AffineType& affine, DenseFieldType* field) {
+// The field is extended by its edge values over kFieldTaperMm on every side before the taper, so that the fade
+// happens outside the region where it was estimated. Tapering inside it would zero the deformation wherever the
+// region meets the edge of the follow-up image, typically at the liver dome and tip, where breathing moves most.
+DenseFieldType::Pointer padForTaper(const DenseFieldType& field) {
+  auto pad = itk::ZeroFluxNeumannPadImageFilter<DenseFieldType, DenseFieldType>::New();
+  pad->SetInput(&field);
+  DenseFieldType::SizeType band;
+  for (unsigned a = 0; a < 3; ++a)
+    band[a] = static_cast<itk::SizeValueType>(std::ceil(kFieldTaperMm / field.GetSpacing()[a])) + 1;
+  pad->SetPadBound(band);
+  pad->Update();
+  DenseFieldType::Pointer out = pad->GetOutput();
+  out->DisconnectPipeline();
+  // The padded image starts at a negative index; files keep no start index, so move it into the origin.
+  DenseFieldType::PointType corner;
+  out->TransformIndexToPhysicalPoint(out->GetLargestPossibleRegion().GetIndex(), corner);
+  DenseFieldType::RegionType region(out->GetLargestPossibleRegion().GetSize());
+  out->SetRegions(region);
+  out->SetOrigin(corner);
+  return out;
+}
+
+CompositeTransformType::Pointer compose(const AffineType& affine, const DenseFieldType* estimated) {
   auto composite = CompositeTransformType::New();
   auto a = AffineType::New();
   a->SetFixedParameters(affine.GetFixedParameters());
   a->SetParameters(affine.GetParameters());
   composite->AddTransform(a);
-  if (field) {
-    // A plain DisplacementFieldTransform: what every ITK-based tool can read back.
+  if (estimated) {
+    DenseFieldType::Pointer field = padForTaper(*estimated);
     taperField(*field);
+    // A plain DisplacementFieldTransform: what every ITK-based tool can read back.
     auto plain = DenseTransformType::New();
     plain->SetDisplacementField(field);
     composite->AddTransform(plain);
   }
+  return composite;
+}
+
+// The B-spline stage (same modality): final control grid `gridMm`, coarser levels at 2x and 4x; a different
+// random seed and grid for the second run that estimates the uncertainty.
+BSplineSetup bsplineSetup(double gridMm, std::uint64_t seed, unsigned threads) {
+  BSplineSetup b;
+  b.threads = threads;
+  b.randomSeed = seed;
+  b.smoothing = kBSplineMembrane;
+  b.siteGrowMm = kSiteGrowMm;
+  b.levels = {{4 * gridMm, 4, 150, 2.0}, {2 * gridMm, 2, 150, 1.0}, {gridMm, 0, 200, 0.5}};
+  return b;
+}
+
+// T(x) = A(x + v(x)) as estimated, without the taper of the final transform.
+CompositeTransformType::Pointer rawComposite(const AffineType& affine, const DenseFieldType::Pointer& field) {
+  auto composite = CompositeTransformType::New();
+  composite->AddTransform(const_cast<AffineType*>(&affine));
+  auto dense = DenseTransformType::New();
+  dense->SetDisplacementField(field);
+  composite->AddTransform(dense);
   return composite;
 }
 
@@ -243,6 +298,9 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   checkMask(inputs.movingLesions, *inputs.moving, "moving lesion mask");
   if (inputs.movingLesions && !inputs.movingMask)
     throw core::Error(core::ErrorCode::InvalidArgument, "lesion sites need the baseline liver mask", "registration");
+  if (!(options.gridSpacingMm >= 2 * options.workingSpacingMm))
+    throw core::Error(core::ErrorCode::InvalidArgument,
+                      "B-spline grid spacing must be at least twice the working spacing", "registration");
   if (!(options.fieldSmoothingMm > 0))
     throw core::Error(core::ErrorCode::InvalidArgument, "field smoothing must be > 0 mm", "registration");
   if (!(options.workingSpacingMm > 0.2))
@@ -318,18 +376,47 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
                                         : runAffine(fixed, moving, setup, *affine));
   }
 
-  // Only the deformable stage ignores the sites: the linear stages need all the contrast they can get.
-  fillSites(fixed, moving, *affine, kSiteGrowMm, threads);
+  // The deformable stage. Same modality: the B-spline stage, which skips samples in the lesion sites. CT <-> MR:
+  // demons on a pseudo-CT (the B-spline stage's squared differences diverged on it), which needs the sites filled.
+  const bool sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
   DenseFieldType::Pointer field;
   DemonsSetup demons;
-  demons.sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
+  demons.sameContrast = sameContrast;
   demons.threads = threads;
   demons.fieldSigmaVoxels = options.fieldSmoothingMm / h;
   demons.updateSigmaVoxels = kUpdateSigmaVoxels;
+  const auto deformable = [&](bool perturbed, core::Progress* sub) {
+    DenseFieldType::Pointer v;
+    if (sameContrast) {
+      BSplineSetup setup =
+          bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1, threads);
+      setup.name = perturbed ? "uncertainty" : "deformable";
+      setup.progress = sub;
+      v = runBSpline(fixed, moving, *affine, setup, &result.stages);
+    } else {
+      DemonsSetup setup = demons;
+      setup.progress = sub;
+      if (perturbed) {
+        setup.name = "uncertainty";
+        setup.fieldSigmaVoxels = demons.fieldSigmaVoxels * kPerturbedFieldSigmaFactor;
+        setup.updateSigmaVoxels = kPerturbedUpdateSigmaVoxels;
+        // Coarse levels only: a quarter of the cost, and what the fine level adds is part of what is uncertain.
+        setup.iterations.back() = 0;
+      }
+      v = runDemons(fixed, moving, *affine, setup, &result.stages);
+    }
+    const std::size_t repaired = unfoldField(*v, kMinDeterminant, kUnfoldRounds);
+    if (repaired > 0 && !perturbed)
+      result.notes.push_back("the deformation was smoothed at " + std::to_string(repaired) +
+                             " voxel(s) where it folded or nearly did (gas, edge of the field of view)");
+    inpaintSites(*v, fixed, moving, *rawComposite(*affine, v), kSiteInpaintGrowMm, threads);
+    return v;
+  };
   if (options.deformable) {
+    if (!sameContrast)
+      fillSites(fixed, moving, *affine, kSiteGrowMm, threads);
     core::SubProgress sub(progress, 0.22, options.estimateUncertainty ? 0.6 : 0.92);
-    demons.progress = &sub;
-    field = runDemons(fixed, moving, *affine, demons, &result.stages);
+    field = deformable(false, &sub);
   }
   CompositeTransformType::Pointer composite = compose(*affine, field.GetPointer());
   const core::ImageGeometry fixedRoi = geometryOf(*fixed.image);
@@ -337,16 +424,9 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   result.transform =
       Transform(makeTransformImpl(composite, resampledGrid(inputs.fixed->geometry, kDenseFieldSpacingMm)));
 
-  if (options.deformable && options.estimateUncertainty) {
+  if (field && options.estimateUncertainty) {
     core::SubProgress sub(progress, 0.6, 0.92);
-    DemonsSetup perturbed = demons;
-    perturbed.name = "uncertainty";
-    perturbed.fieldSigmaVoxels = demons.fieldSigmaVoxels * kPerturbedFieldSigmaFactor;
-    perturbed.updateSigmaVoxels = kPerturbedUpdateSigmaVoxels;
-    perturbed.progress = &sub;
-    // Coarse levels only: a quarter of the cost, and what the fine level adds is part of what is uncertain.
-    perturbed.iterations[2] = 0;
-    DenseFieldType::Pointer other = runDemons(fixed, moving, *affine, perturbed, &result.stages);
+    DenseFieldType::Pointer other = deformable(true, &sub);
     result.uncertaintyMm = uncertaintyMap(*composite, *compose(*affine, other.GetPointer()), fixedRoi);
   }
 

@@ -28,7 +28,8 @@ struct RegistrationOptions {
   unsigned threads = 0;            // 0: all cores
   double workingSpacingMm = 2.0;   // isotropic spacing of the finest level
   bool deformable = true;          // false: stop after the affine stage
-  double fieldSmoothingMm = 6.0;   // standard deviation of the Gaussian that regularises the deformation field
+  double gridSpacingMm = 16.0;     // B-spline control points (same modality), finest level; 32 and 64 mm before
+  double fieldSmoothingMm = 6.0;   // demons (CT <-> MR): Gaussian that regularises the deformation field
   bool estimateUncertainty = true; // a second, perturbed deformable run (see uncertainty.h)
 };
 
