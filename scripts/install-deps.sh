@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libinsighttoolkit5-dev libvtk9-dev libdcmtk-dev libgdcm-dev libgdcm-tools libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libcairo2-dev
-  xvfb xauth dcmtk dicom3tools elastix plastimatch
+  xvfb xauth dcmtk dicom3tools elastix plastimatch python3-numpy
 )
 missing=()
 for p in "${packages[@]}"; do
