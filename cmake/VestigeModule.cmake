@@ -70,8 +70,8 @@ function(vestige_add_gtest name)
 endfunction()
 
 # vestige_add_module_tests(<Name> LIBS ...): one CTest test per Modules/<Name>/test/*_test.cpp, named
-# <name>.<file stem>. Suffixes select labels: *_data_test.cpp needs ../shared/data (label 'data', skipped when
-# absent), *_slow_test.cpp is labelled 'slow', *_render_test.cpp (offscreen renders compared with baselines)
+# <name>.<file stem>. Suffixes select labels: *_data_test.cpp and *_data_slow_test.cpp need ../shared/data
+# (label 'data', skipped when absent), *_slow_test.cpp is labelled 'slow', *_render_test.cpp (offscreen renders compared with baselines)
 # 'render'. Every test also carries the module's name as label.
 function(vestige_add_module_tests name)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
@@ -81,7 +81,7 @@ function(vestige_add_module_tests name)
     get_filename_component(stem "${source}" NAME_WE)
     set(extra "")
     set(labels ${lower})
-    if(stem MATCHES "_data_test$")
+    if(stem MATCHES "_data_test$" OR stem MATCHES "_data_slow_test$")
       set(extra DATA)
     endif()
     if(stem MATCHES "_slow_test$")

@@ -8,6 +8,7 @@
 #include "vestige/registration/uncertainty.h"
 #include "vestige/registration/warp.h"
 #include "vestige/segmentation/mask_metrics.h"
+#include "vestige/segmentation/mask_ops.h"
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,9 @@ using core::Error;
 using core::ErrorCode;
 
 namespace {
+
+// Follow-up CT values below this are air or lung, never liver.
+constexpr float kAirOrLungHu = -300.0F;
 
 constexpr const char* kVersion = "0.1.0";
 
@@ -202,17 +206,25 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
     p.lesions.push_back(r);
   }
 
-  // 5. The liver includes its tumours: projected sites that reach past the follow-up liver outline (a boundary
-  // misfit of segmentation or registration) are added to it, so that every site is resected and
-  // resected + remnant = liver holds exactly.
+  // 5. The liver includes its tumours: a site lies within its uncertainty of where it was projected, and the
+  // tumour it held was liver tissue. Where that region reaches past the follow-up liver outline (the automatic
+  // outline misses tumours at the dome or in treated masses; the registration has its error) it is counted as
+  // liver, so that the resection can cover every possible position of the site and resected + remnant = liver
+  // holds exactly. Air and lung are never counted (on CT: below -300 HU).
+  const bool ct = followup.summary.modality != "MR";
   std::size_t added = 0;
-  for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
-    if (!followLiver.voxels[n] && run.masks.projectedSites.voxels[n]) {
-      followLiver.voxels[n] = 1;
-      ++added;
-    }
+  for (std::size_t k = 0; k < projected.size(); ++k) {
+    const core::Mask reach = segmentation::dilateMm(projected[k], p.lesions[k].uncertaintyMm);
+    for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
+      if (!followLiver.voxels[n] && reach.voxels[n] &&
+          (projected[k].voxels[n] || !ct || followup.image.voxels[n] > kAirOrLungHu)) {
+        followLiver.voxels[n] = 1;
+        ++added;
+      }
+  }
   if (added > 0)
-    p.notes.push_back("projected sites reach " + std::to_string(core::mm3ToMl(double(added) * fg.voxelVolumeMm3())) +
+    p.notes.push_back("projected sites, within their uncertainty, reach " +
+                      std::to_string(core::mm3ToMl(double(added) * fg.voxelVolumeMm3())) +
                       " mL past the follow-up liver outline; that tissue is counted as liver");
   run.masks.liver = followLiver;
 
