@@ -20,6 +20,7 @@ namespace {
 using namespace detail;
 using FloatItk = itk::Image<float, 3>;
 
+constexpr double kPi = 3.14159265358979323846;
 // Soft tissue that can only be a large solid organ once eroded (liver, spleen; muscle is thin).
 constexpr double kSoftTissueLowHu = 60.0;
 constexpr double kSoftTissueHighHu = 200.0;
@@ -42,6 +43,17 @@ constexpr double kSpeckCloudClosingMm = 10.0;
 // A treated mass reaches at least this far into the parenchyma found so far, and is no speck of calcification.
 constexpr double kMinTreatedInLiverMl = 1.0;
 constexpr double kMinTreatedTumourMl = 20.0;
+// The inferior vena cava (IVC), which manual liver masks leave out, is contrast-filled blood (clearly brighter than
+// the parenchyma) that is thick (20-30 mm across, where hepatic veins deep in the liver and smaller vessels are under
+// 10 mm), has a vessel's cross-section rather than an organ's per axial slice, runs vertically, and does not end
+// inside the liver (it carries on below and above it). Hepatic veins and the portal vein run obliquely.
+constexpr double kBloodContrastSd = 2.0;
+constexpr double kCavaMinRadiusMm = 5.0;
+constexpr double kCavaMaxRadiusMm = 20.0;
+constexpr double kCavaMinRunMm = 20.0;
+constexpr double kCavaMinOutsideFraction = 0.1;
+// Partial-volume rim of the vessel wall on the working grid.
+constexpr double kCavaMarginMm = 1.5;
 
 core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
   return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
@@ -283,6 +295,91 @@ core::Mask treatedTumour(const core::Image& image, const core::Image& denseFrac,
   return maskAnd(maskOr(convexHullPerSlice(treated, 2), convexHullPerSlice(treated, 1)), tissue);
 }
 
+// Per axial slice, the 8-connected parts of mask no larger than maxAreaMm2 (vessel cross-sections, not organs).
+core::Mask smallSliceParts(const core::Mask& mask, double maxAreaMm2) {
+  const auto& g = mask.geometry;
+  const std::size_t nx = g.size[0], ny = g.size[1], plane = nx * ny;
+  const double pixelMm2 = g.spacingMm[0] * g.spacingMm[1];
+  core::Mask out(g, 0);
+  std::vector<char> seen(plane);
+  std::vector<std::size_t> part, stack;
+  for (std::size_t k = 0; k < g.size[2]; ++k) {
+    const std::size_t base = k * plane;
+    std::fill(seen.begin(), seen.end(), 0);
+    for (std::size_t start = 0; start < plane; ++start) {
+      if (!mask.voxels[base + start] || seen[start])
+        continue;
+      part.clear();
+      stack.assign(1, start);
+      seen[start] = 1;
+      while (!stack.empty()) {
+        const std::size_t p = stack.back();
+        stack.pop_back();
+        part.push_back(p);
+        const long i = long(p % nx), j = long(p / nx);
+        for (long dj = -1; dj <= 1; ++dj)
+          for (long di = -1; di <= 1; ++di) {
+            const long ii = i + di, jj = j + dj;
+            if (ii < 0 || jj < 0 || ii >= long(nx) || jj >= long(ny))
+              continue;
+            const std::size_t q = std::size_t(jj) * nx + std::size_t(ii);
+            if (mask.voxels[base + q] && !seen[q]) {
+              seen[q] = 1;
+              stack.push_back(q);
+            }
+          }
+      }
+      if (double(part.size()) * pixelMm2 <= maxAreaMm2)
+        for (const std::size_t p : part)
+          out.voxels[base + p] = 1;
+    }
+  }
+  return out;
+}
+
+// Keeps the voxels of mask that lie on a run of at least minRunMm along z (a vertical tube, not an oblique vessel).
+core::Mask verticalRuns(const core::Mask& mask, double minRunMm) {
+  const auto& g = mask.geometry;
+  const std::size_t plane = g.size[0] * g.size[1];
+  const auto minRun = static_cast<std::size_t>(std::ceil(minRunMm / g.spacingMm[2]));
+  core::Mask out(g, 0);
+  for (std::size_t p = 0; p < plane; ++p)
+    for (std::size_t k = 0; k < g.size[2];) {
+      if (!mask.voxels[k * plane + p]) {
+        ++k;
+        continue;
+      }
+      std::size_t end = k;
+      while (end < g.size[2] && mask.voxels[end * plane + p])
+        ++end;
+      if (end - k >= minRun)
+        for (std::size_t kk = k; kk < end; ++kk)
+          out.voxels[kk * plane + p] = 1;
+      k = end;
+    }
+  return out;
+}
+
+// The IVC: contrast-filled blood (clearly brighter than the parenchyma, below lipiodol and bone) that stays thick
+// under an opening, has a vessel's cross-section per axial slice and runs vertically over several centimetres.
+core::Mask venaCava(const core::Image& image, const LiverIntensityModel& model, const core::Mask& liver) {
+  const core::Mask blood = thresholdMask(image, model.medianHu + kBloodContrastSd * model.spreadHu, kLipiodolHu);
+  const core::Mask tubes = verticalRuns(
+      smallSliceParts(openMm(blood, kCavaMinRadiusMm), kPi * kCavaMaxRadiusMm * kCavaMaxRadiusMm), kCavaMinRunMm);
+  // A vertical vessel wholly inside the liver (a hepatic vein near the dome) is liver in every manual mask.
+  const Components parts = connectedComponents(tubes);
+  std::vector<std::size_t> outside(parts.sizes.size(), 0);
+  for (std::size_t v = 0; v < tubes.voxels.size(); ++v)
+    if (parts.labels[v] && !liver.voxels[v])
+      ++outside[parts.labels[v]];
+  core::Mask cava(liver.geometry, 0);
+  for (std::size_t v = 0; v < tubes.voxels.size(); ++v) {
+    const auto l = parts.labels[v];
+    cava.voxels[v] = l && double(outside[l]) >= kCavaMinOutsideFraction * double(parts.sizes[l]) ? 1 : 0;
+  }
+  return cava;
+}
+
 core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
                      const core::Mask& coreMask, const LiverIntensityModel& model, core::Progress* progress) {
   const core::Mask parenchyma = maskAnd(thresholdMask(image, model.lowerHu, model.upperHu), body);
@@ -308,7 +405,9 @@ core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, con
   liver = maskOr(liver, maskAnd(outline, tissue));
   liver = largestComponent(openMm(liver, 2.0));
   liver = maskOr(liver, closeMm(liver, kFinalClosingMm));
-  return fillHolesPerSlice(fillHoles3d(liver));
+  liver = fillHolesPerSlice(fillHoles3d(liver));
+  // Last, so that no closing or hole filling puts the IVC back.
+  return largestComponent(maskAndNot(liver, dilateMm(venaCava(image, model, liver), kCavaMarginMm)));
 }
 
 } // namespace
