@@ -2,8 +2,14 @@
 
 #include "vestige/core/error.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cmath>
+#include <exception>
+#include <thread>
+#include <vector>
 
 namespace vestige::visualization {
 
@@ -42,34 +48,77 @@ std::string fileStem(const std::string& id) {
 
 Scene buildPlanScene(const planning::PlanSummary& summary, const planning::PlanMasks& masks, const core::Mask& vessels,
                      const SurfaceOptions& options, core::Progress* progress) {
-  Scene scene;
-  const std::size_t total = 3 + summary.lesions.size() + (vessels.empty() ? 0 : 1);
-  std::size_t done = 0;
-  auto add = [&](const std::string& name, const std::string& label, Role role, const core::Mask& mask) {
-    core::reportProgress(progress, "surfaces", static_cast<double>(done) / static_cast<double>(total));
-    ++done;
-    if (mask.empty())
-      return;
-    SceneObject object{name, label, role, surfaceFromMask(mask, options)};
-    if (object.mesh.empty()) {
-      scene.notes.push_back(label + ": empty, no surface");
-      return;
-    }
-    scene.objects.push_back(std::move(object));
+  struct Job {
+    std::string name;
+    std::string label;
+    Role role;
+    core::Mask mask;
   };
-  add("remnant", styleOf(Role::Remnant).legend, Role::Remnant, masks.remnant);
-  add("resection", styleOf(Role::Resection).legend, Role::Resection, masks.resection);
+  std::vector<Job> jobs;
+  jobs.push_back({"remnant", styleOf(Role::Remnant).legend, Role::Remnant, masks.remnant});
+  jobs.push_back({"resection", styleOf(Role::Resection).legend, Role::Resection, masks.resection});
   for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
     const planning::LesionResult& lesion = summary.lesions[k];
     const Role role = lesion.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
     const core::Mask site = masks.projectedSites.empty()
                                 ? core::Mask{}
                                 : core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));
-    add("site_" + fileStem(lesion.id), "Site " + lesion.id + " (" + lesion.status + ")", role, site);
+    jobs.push_back({"site_" + fileStem(lesion.id), "Site " + lesion.id + " (" + lesion.status + ")", role, site});
   }
-  add("visible_tumour", styleOf(Role::VisibleTumour).legend, Role::VisibleTumour, masks.visibleTumour);
+  jobs.push_back({"visible_tumour", styleOf(Role::VisibleTumour).legend, Role::VisibleTumour, masks.visibleTumour});
   if (!vessels.empty())
-    add("vessels", styleOf(Role::Vessels).legend, Role::Vessels, vessels);
+    jobs.push_back({"vessels", styleOf(Role::Vessels).legend, Role::Vessels, vessels});
+
+  // The surfaces are independent VTK pipelines: two workers build them (smoothing the liver-sized ones dominates
+  // the report's time); this thread reports progress, which is where Ctrl-C is raised.
+  std::vector<Mesh> meshes(jobs.size());
+  std::vector<std::exception_ptr> errors(jobs.size());
+  std::vector<std::atomic<bool>> finished(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&] {
+    for (std::size_t j = next++; j < jobs.size() && !stop; j = next++) {
+      try {
+        if (!jobs[j].mask.empty())
+          meshes[j] = surfaceFromMask(jobs[j].mask, options);
+      } catch (...) {
+        errors[j] = std::current_exception();
+      }
+      finished[j] = true;
+    }
+  };
+  const unsigned workers = std::max(1U, std::min(2U, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (unsigned w = 0; w < workers; ++w)
+    pool.emplace_back(work);
+  try {
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      while (!finished[j]) {
+        core::reportProgress(progress, "surfaces", static_cast<double>(j) / static_cast<double>(jobs.size()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  } catch (...) {
+    stop = true;
+    for (auto& t : pool)
+      t.join();
+    throw;
+  }
+  for (auto& t : pool)
+    t.join();
+
+  Scene scene;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (errors[j])
+      std::rethrow_exception(errors[j]);
+    if (jobs[j].mask.empty())
+      continue;
+    if (meshes[j].empty()) {
+      scene.notes.push_back(jobs[j].label + ": empty, no surface");
+      continue;
+    }
+    scene.objects.push_back({jobs[j].name, jobs[j].label, jobs[j].role, std::move(meshes[j])});
+  }
   core::reportProgress(progress, "surfaces", 1.0);
   return scene;
 }
