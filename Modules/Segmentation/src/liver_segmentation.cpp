@@ -54,6 +54,8 @@ constexpr double kCavaMinRunMm = 20.0;
 constexpr double kCavaMinOutsideFraction = 0.1;
 // Partial-volume rim of the vessel wall on the working grid.
 constexpr double kCavaMarginMm = 1.5;
+// Deepest dome tumour filled between the liver and the lung; the heart, above the left lobe, is taller.
+constexpr double kDomeClimbMm = 40.0;
 
 core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
   return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
@@ -380,6 +382,43 @@ core::Mask venaCava(const core::Image& image, const LiverIntensityModel& model, 
   return cava;
 }
 
+// Under the diaphragm's dome the liver reaches up to the lung with only the diaphragm between them. A tumour at the
+// dome (hypodense, calcified, against the diaphragm) is neither parenchyma nor enclosed by it, so the growth stops
+// below it. Climbing each column from the liver's top through non-fat tissue (any density: calcification too) and
+// meeting lung within maxMm marks voxels between the liver and the dome: tumour or diaphragm. Columns that
+// meet fat, or no lung within reach (the heart is taller), take nothing.
+core::Mask domeClimb(const core::Image& image, const core::Mask& liver, double maxMm) {
+  const auto& g = liver.geometry;
+  const std::size_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
+  const bool up = g.indexToLps({0, 0, 1})[2] > g.indexToLps({0, 0, 0})[2];
+  const long step = up ? 1 : -1;
+  const long maxSteps = long(maxMm / g.spacingMm[2]);
+  core::Mask out(g, 0);
+  for (std::size_t j = 0; j < ny; ++j)
+    for (std::size_t i = 0; i < nx; ++i) {
+      long topK = -1;
+      for (std::size_t kk = 0; kk < nz; ++kk) {
+        const std::size_t k = up ? nz - 1 - kk : kk;
+        if (liver.at(i, j, k)) {
+          topK = long(k);
+          break;
+        }
+      }
+      if (topK < 0)
+        continue;
+      long k = topK + step, n = 0;
+      while (k >= 0 && k < long(nz) && n <= maxSteps && image.at(i, j, std::size_t(k)) > kTissueLowHu) {
+        k += step;
+        ++n;
+      }
+      if (n == 0 || n > maxSteps || k < 0 || k >= long(nz) || image.at(i, j, std::size_t(k)) > kBodyThresholdHu)
+        continue;
+      for (long c = topK + step; c != k; c += step)
+        out.at(i, j, std::size_t(c)) = 1;
+    }
+  return out;
+}
+
 core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
                      const core::Mask& coreMask, const LiverIntensityModel& model, core::Progress* progress) {
   const core::Mask parenchyma = maskAnd(thresholdMask(image, model.lowerHu, model.upperHu), body);
@@ -398,6 +437,7 @@ core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, con
   liver = largestComponent(geodesicDilate(liver, parenchyma, kRegrowSteps));
   core::reportProgress(progress, "liver: tumours and vessels", 0.7);
   liver = maskOr(liver, treatedTumour(image, denseFrac, body, liver));
+  liver = maskOr(liver, maskAnd(domeClimb(image, liver, kDomeClimbMm), body));
   // Close the outline over tumours and vessels, but only with tissue (not fat or air) and nothing brighter than
   // enhanced vessels.
   const core::Mask outline = closeMm(liver, kOutlineClosingMm);
