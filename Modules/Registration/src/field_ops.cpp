@@ -95,13 +95,10 @@ void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const Workin
   });
 }
 
-namespace {
+namespace {} // namespace
 
-// det(I + grad v) at voxel c of a field on an isotropic grid with direction `dir` (central differences inside,
-// one-sided at the border).
-double jacobianAt(const DenseFieldType& field, const std::array<std::size_t, 3>& idx) {
+double jacobianDeterminantAt(const DenseFieldType& field, const std::array<std::size_t, 3>& idx) {
   const auto size = field.GetLargestPossibleRegion().GetSize();
-  const double h = field.GetSpacing()[0];
   const auto& dir = field.GetDirection();
   const auto* u = field.GetBufferPointer();
   const std::size_t stride[3] = {1, size[0], size[0] * size[1]};
@@ -110,7 +107,8 @@ double jacobianAt(const DenseFieldType& field, const std::array<std::size_t, 3>&
   for (int a = 0; a < 3; ++a) {
     const std::size_t lo = idx[a] > 0 ? c - stride[a] : c;
     const std::size_t hi = idx[a] + 1 < size[a] ? c + stride[a] : c;
-    const double span = static_cast<double>((idx[a] > 0 ? 1 : 0) + (idx[a] + 1 < size[a] ? 1 : 0)) * h;
+    const double span =
+        static_cast<double>((idx[a] > 0 ? 1 : 0) + (idx[a] + 1 < size[a] ? 1 : 0)) * field.GetSpacing()[a];
     for (int r = 0; r < 3; ++r)
       g[r][a] = span > 0 ? (u[hi][r] - u[lo][r]) / span : 0.0;
   }
@@ -126,8 +124,6 @@ double jacobianAt(const DenseFieldType& field, const std::array<std::size_t, 3>&
          m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
 }
 
-} // namespace
-
 std::size_t unfoldField(DenseFieldType& field, double minDeterminant, unsigned maxRounds) {
   const auto size = field.GetLargestPossibleRegion().GetSize();
   const std::size_t stride[3] = {1, size[0], size[0] * size[1]};
@@ -138,7 +134,7 @@ std::size_t unfoldField(DenseFieldType& field, double minDeterminant, unsigned m
     for (std::size_t k = 0; k < size[2]; ++k)
       for (std::size_t j = 0; j < size[1]; ++j)
         for (std::size_t i = 0; i < size[0]; ++i)
-          if (jacobianAt(field, {i, j, k}) < minDeterminant)
+          if (jacobianDeterminantAt(field, {i, j, k}) < minDeterminant)
             bad.push_back(i + stride[1] * j + stride[2] * k);
     if (bad.empty())
       break;

@@ -9,6 +9,7 @@
 #include <itkAffineTransform.h>
 #include <itkImage.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -85,6 +86,10 @@ struct BSplineSetup {
 // `movingOnFixed` over the voxels of `region` in that bin.
 [[nodiscard]] FloatImage::Pointer remapByJointHistogram(const FloatImage& fixed, const FloatImage& movingOnFixed,
                                                         const ByteImage* region);
+
+// det(I + grad v) of x + v(x) at a voxel of a displacement field (LPS; central differences inside, one-sided at
+// the border).
+[[nodiscard]] double jacobianDeterminantAt(const DenseFieldType& field, const std::array<std::size_t, 3>& index);
 
 // Where x + v(x) folds or nearly does (Jacobian determinant below minDeterminant: bowel gas that came or went,
 // the edge of the field of view), the field is smoothed locally, round after round, until it no longer does;

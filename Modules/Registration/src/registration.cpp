@@ -191,7 +191,6 @@ CompositeTransformType::Pointer rawComposite(const AffineType& affine, const Den
 void jacobianStats(const Transform& transform, const core::Mask& region, RegistrationResult& result) {
   const auto& field = *transform.impl().dense->GetDisplacementField();
   const core::ImageGeometry g = core::geometryFromItk(field);
-  const auto* u = field.GetBufferPointer();
   double lo = 1e9;
   double hi = -1e9;
   std::size_t count = 0;
@@ -207,31 +206,7 @@ void jacobianStats(const Transform& transform, const core::Mask& region, Registr
         if (ri < 0 || rj < 0 || rk < 0 || ri >= long(region.geometry.size[0]) || rj >= long(region.geometry.size[1]) ||
             rk >= long(region.geometry.size[2]) || !region.at(std::size_t(ri), std::size_t(rj), std::size_t(rk)))
           continue;
-        // d u / d index, then to LPS through the (orthonormal) direction and spacing.
-        const std::size_t sx = 1;
-        const std::size_t sy = g.size[0];
-        const std::size_t sz = g.size[0] * g.size[1];
-        const std::size_t c = i + sy * j + sz * k;
-        const std::size_t step[3] = {sx, sy, sz};
-        double jac[3][3];
-        for (int col = 0; col < 3; ++col) {
-          const auto& plus = u[c + step[col]];
-          const auto& minus = u[c - step[col]];
-          for (int row = 0; row < 3; ++row)
-            jac[row][col] = (plus[row] - minus[row]) / (2 * g.spacingMm[col]);
-        }
-        // Rotate the index-axis derivatives into LPS axes: J_lps = I + (du/didx) * D^T / spacing (already divided).
-        core::Mat3 m{};
-        for (int row = 0; row < 3; ++row)
-          for (int col = 0; col < 3; ++col) {
-            double v = 0;
-            for (int a = 0; a < 3; ++a)
-              v += jac[row][a] * g.direction[col][a];
-            m[row][col] = v + (row == col ? 1.0 : 0.0);
-          }
-        const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+        const double det = jacobianDeterminantAt(field, {i, j, k});
         lo = std::min(lo, det);
         hi = std::max(hi, det);
         ++count;
