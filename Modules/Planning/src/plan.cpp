@@ -210,11 +210,14 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   // tumour it held was liver tissue. Where that region reaches past the follow-up liver outline (the automatic
   // outline misses tumours at the dome or in treated masses; the registration has its error) it is counted as
   // liver, so that the resection can cover every possible position of the site and resected + remnant = liver
-  // holds exactly. Air and lung are never counted (on CT: below -300 HU).
+  // holds exactly. The reach is the uncertainty plus half a voxel (the projected mask keeps voxels whose centre
+  // maps inside the site, so its outline is itself known to half a voxel). Air and lung are never counted (on CT:
+  // below -300 HU).
   const bool ct = followup.summary.modality != "MR";
+  const double halfVoxelMm = 0.5 * *std::max_element(fg.spacingMm.begin(), fg.spacingMm.end());
   std::size_t added = 0;
   for (std::size_t k = 0; k < projected.size(); ++k) {
-    const core::Mask reach = segmentation::dilateMm(projected[k], p.lesions[k].uncertaintyMm);
+    const core::Mask reach = segmentation::dilateMm(projected[k], p.lesions[k].uncertaintyMm + halfVoxelMm);
     for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
       if (!followLiver.voxels[n] && reach.voxels[n] &&
           (projected[k].voxels[n] || !ct || followup.image.voxels[n] > kAirOrLungHu)) {
