@@ -1,10 +1,11 @@
 #pragma once
 // Per-site uncertainty of the baseline -> follow-up mapping, in mm.
 //
-// The registration runs its deformable stage twice: the main run and a perturbed one (50 % more smoothing of the
-// updates, other sample points). Where the image content pins the deformation down, the
-// two agree; where it does not (a lesion that vanished, homogeneous parenchyma far from edges, the edge of the
-// field of view), they drift apart. The uncertainty at a follow-up point x is
+// The registration runs its deformable stage twice: the main run and a perturbed one (CT<->CT: other random
+// samples and a 20 mm instead of 16 mm B-spline grid; CT<->MR: demons with other smoothing). Where the image
+// content pins the deformation down, the two agree; where it does not (a lesion that vanished, homogeneous
+// parenchyma far from edges, the edge of the field of view), they drift apart. The uncertainty at a follow-up
+// point x is
 //     U(x) = kFloorMm + kAgreementFactor * max over a 10 mm neighbourhood of |T_main(x) - T_perturbed(x)|
 // i.e. a floor for what both runs get wrong together (interpolation, the working spacing) plus a multiple of
 // their local disagreement. The constants were set on the phantom (seed 1) and are checked on other seeds and
