@@ -55,6 +55,34 @@ TEST(Image, MaskVolumeInMillilitres) {
   EXPECT_DOUBLE_EQ(maskVolumeMl(m), 1.0);
 }
 
+TEST(Image, BoundingBoxGrowAndCropKeepVoxelsAndPositions) {
+  ImageGeometry g;
+  g.size = {20, 20, 10};
+  g.spacingMm = {1.0, 1.0, 2.0};
+  g.originLps = {-5.0, 3.0, 7.0};
+  Mask m(g, 0);
+  EXPECT_TRUE(boundingBox(m).empty);
+  m.at(4, 5, 3) = 1;
+  m.at(9, 6, 4) = 1;
+  const IndexBox box = boundingBox(m);
+  ASSERT_FALSE(box.empty);
+  EXPECT_EQ(box.lo, (Size3{4, 5, 3}));
+  EXPECT_EQ(box.hi, (Size3{9, 6, 4}));
+  // 2 mm: 3 voxels in x and y (ceil(2 / 1) + 1), 2 in z (ceil(2 / 2) + 1); clipped at the grid.
+  const IndexBox grown = grow(box, g, 2.0);
+  EXPECT_EQ(grown.lo, (Size3{1, 2, 1}));
+  EXPECT_EQ(grown.hi, (Size3{12, 9, 6}));
+  EXPECT_EQ(grow(box, g, 100.0).hi, (Size3{19, 19, 9}));
+  const Mask sub = crop(m, grown);
+  EXPECT_EQ(sub.geometry.size, (Size3{12, 8, 6}));
+  EXPECT_EQ(countNonZero(sub), 2u);
+  EXPECT_EQ(sub.at(3, 3, 2), 1);
+  const Vec3 here = sub.geometry.indexToLps({3, 3, 2});
+  const Vec3 there = g.indexToLps({4, 5, 3});
+  for (int a = 0; a < 3; ++a)
+    EXPECT_NEAR(here[a], there[a], 1e-9);
+}
+
 TEST(ItkBridge, RoundTripKeepsGeometryAndVoxels) {
   ImageGeometry g;
   g.size = {3, 4, 5};

@@ -63,25 +63,6 @@ Robust robust(std::vector<float> v) {
   return r;
 }
 
-// A box of voxel indices [lo, hi) on a grid.
-struct Box {
-  core::Size3 lo{};
-  core::Size3 hi{};
-};
-
-template <class T> core::Volume<T> cropTo(const core::Volume<T>& v, const Box& b) {
-  core::ImageGeometry g = v.geometry;
-  for (int a = 0; a < 3; ++a)
-    g.size[a] = b.hi[a] - b.lo[a];
-  g.originLps = v.geometry.indexToLps({double(b.lo[0]), double(b.lo[1]), double(b.lo[2])});
-  core::Volume<T> out(g);
-  for (std::size_t k = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i)
-        out.at(i, j, k) = v.at(i + b.lo[0], j + b.lo[1], k + b.lo[2]);
-  return out;
-}
-
 FollowupAssessment assessOnGrid(const core::Image& followup, const core::Mask& projectedSite,
                                 const core::Mask& followupLiver, double baselineVolumeMl,
                                 const FollowupStatusOptions& options);
@@ -100,26 +81,11 @@ FollowupAssessment assessFollowup(const core::Image& followup, const core::Mask&
   // Everything the assessment looks at lies within the parenchyma ring around the site: work on that box (plus a
   // few voxels for the 3x3x3 medians) instead of the whole follow-up, which is many times larger.
   const auto& g = followup.geometry;
-  Box box;
-  box.lo = g.size;
-  for (std::size_t k = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i)
-        if (projectedSite.at(i, j, k)) {
-          const std::size_t idx[3] = {i, j, k};
-          for (int a = 0; a < 3; ++a) {
-            box.lo[a] = std::min(box.lo[a], idx[a]);
-            box.hi[a] = std::max(box.hi[a], idx[a] + 1);
-          }
-        }
   const double reachMm = std::max(kParenchymaRingMm, 2.0 * options.siteToleranceMm);
-  for (int a = 0; a < 3; ++a) {
-    const auto margin = static_cast<std::size_t>(std::ceil(reachMm / g.spacingMm[a])) + 3;
-    box.lo[a] = box.lo[a] > margin ? box.lo[a] - margin : 0;
-    box.hi[a] = std::min(g.size[a], box.hi[a] + margin);
-  }
-  FollowupAssessment a = assessOnGrid(cropTo(followup, box), cropTo(projectedSite, box), cropTo(followupLiver, box),
-                                      baselineVolumeMl, options);
+  const double voxelMm = *std::max_element(g.spacingMm.begin(), g.spacingMm.end());
+  const core::IndexBox box = core::grow(core::boundingBox(projectedSite), g, reachMm + 2.0 * voxelMm);
+  FollowupAssessment a = assessOnGrid(core::crop(followup, box), core::crop(projectedSite, box),
+                                      core::crop(followupLiver, box), baselineVolumeMl, options);
   core::Mask lesion(g, 0);
   const auto& cg = a.lesion.geometry;
   for (std::size_t k = 0; k < cg.size[2]; ++k)

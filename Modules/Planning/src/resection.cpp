@@ -18,51 +18,6 @@ using core::ErrorCode;
 
 namespace {
 
-struct Box {
-  std::array<std::size_t, 3> lo{}, hi{}; // inclusive
-  bool empty = true;
-};
-
-Box boundingBox(const core::Mask& m) {
-  Box b;
-  const auto& s = m.geometry.size;
-  for (std::size_t k = 0; k < s[2]; ++k)
-    for (std::size_t j = 0; j < s[1]; ++j)
-      for (std::size_t i = 0; i < s[0]; ++i) {
-        if (!m.voxels[i + s[0] * (j + s[1] * k)])
-          continue;
-        const std::array<std::size_t, 3> p{i, j, k};
-        for (int a = 0; a < 3; ++a) {
-          b.lo[a] = b.empty ? p[a] : std::min(b.lo[a], p[a]);
-          b.hi[a] = b.empty ? p[a] : std::max(b.hi[a], p[a]);
-        }
-        b.empty = false;
-      }
-  return b;
-}
-
-Box grow(Box b, const core::ImageGeometry& g, double mm) {
-  for (int a = 0; a < 3; ++a) {
-    const auto pad = static_cast<std::size_t>(std::ceil(mm / g.spacingMm[a])) + 1;
-    b.lo[a] = b.lo[a] > pad ? b.lo[a] - pad : 0;
-    b.hi[a] = std::min(g.size[a] - 1, b.hi[a] + pad);
-  }
-  return b;
-}
-
-template <class T> core::Volume<T> crop(const core::Volume<T>& v, const Box& b) {
-  core::ImageGeometry g = v.geometry;
-  for (int a = 0; a < 3; ++a)
-    g.size[a] = b.hi[a] - b.lo[a] + 1;
-  g.originLps = v.geometry.indexToLps({double(b.lo[0]), double(b.lo[1]), double(b.lo[2])});
-  core::Volume<T> out(g);
-  for (std::size_t k = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i)
-        out.at(i, j, k) = v.at(i + b.lo[0], j + b.lo[1], k + b.lo[2]);
-  return out;
-}
-
 void requireSameGrid(const core::Mask& a, const core::Mask& b, const std::string& what) {
   if (!core::sameGrid(a.geometry, b.geometry, 1e-3))
     throw Error(ErrorCode::InconsistentData,
@@ -73,11 +28,11 @@ void requireSameGrid(const core::Mask& a, const core::Mask& b, const std::string
 
 core::Image distanceToMaskMm(const core::Mask& mask, double maxMm) {
   core::Image out(mask.geometry, std::numeric_limits<float>::infinity());
-  const Box box = boundingBox(mask);
+  const core::IndexBox box = core::boundingBox(mask);
   if (box.empty)
     return out;
-  const Box roi = grow(box, mask.geometry, maxMm);
-  const core::Mask sub = crop(mask, roi);
+  const core::IndexBox roi = core::grow(box, mask.geometry, maxMm);
+  const core::Mask sub = core::crop(mask, roi);
   auto filter = itk::SignedMaurerDistanceMapImageFilter<itk::Image<std::uint8_t, 3>, itk::Image<float, 3>>::New();
   filter->SetInput(core::toItk(sub));
   filter->SetUseImageSpacing(true);

@@ -39,25 +39,16 @@ struct Crop {
 };
 
 Crop cropAround(const core::Image& image, const core::Vec3& centreIndex, double radiusMm) {
-  Crop c;
   const auto& g = image.geometry;
-  core::Size3 hi{};
+  core::IndexBox box;
+  box.empty = false;
   for (int a = 0; a < 3; ++a) {
     const long r = long(std::ceil(radiusMm / g.spacingMm[a])) + 1;
     const long centre = std::lround(centreIndex[a]);
-    c.offset[a] = std::size_t(std::max(0L, centre - r));
-    hi[a] = std::size_t(std::min(long(g.size[a]), centre + r + 1));
+    box.lo[a] = std::size_t(std::max(0L, centre - r));
+    box.hi[a] = std::size_t(std::min(long(g.size[a]) - 1, centre + r));
   }
-  core::ImageGeometry sub = g;
-  for (int a = 0; a < 3; ++a)
-    sub.size[a] = hi[a] - c.offset[a];
-  sub.originLps = g.indexToLps({double(c.offset[0]), double(c.offset[1]), double(c.offset[2])});
-  c.image = core::Image(sub);
-  for (std::size_t k = 0; k < sub.size[2]; ++k)
-    for (std::size_t j = 0; j < sub.size[1]; ++j)
-      for (std::size_t i = 0; i < sub.size[0]; ++i)
-        c.image.at(i, j, k) = image.at(i + c.offset[0], j + c.offset[1], k + c.offset[2]);
-  return c;
+  return {core::crop(image, box), box.lo};
 }
 
 core::Image smooth(const core::Image& image, double sigmaMm) {

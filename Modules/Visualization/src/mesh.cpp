@@ -30,45 +30,10 @@
 
 namespace vestige::visualization {
 
-namespace {
-
-struct Box {
-  std::array<std::size_t, 3> lo{};
-  std::array<std::size_t, 3> hi{}; // inclusive
-  bool empty = true;
-};
-
-Box boundingBox(const core::Mask& mask) {
-  Box box;
-  const auto& n = mask.geometry.size;
-  for (std::size_t k = 0; k < n[2]; ++k)
-    for (std::size_t j = 0; j < n[1]; ++j) {
-      const std::uint8_t* row = &mask.voxels[mask.linearIndex(0, j, k)];
-      for (std::size_t i = 0; i < n[0]; ++i) {
-        if (!row[i])
-          continue;
-        const std::array<std::size_t, 3> p{i, j, k};
-        for (int a = 0; a < 3; ++a) {
-          if (box.empty || p[a] < box.lo[a])
-            box.lo[a] = p[a];
-          if (box.empty || p[a] > box.hi[a])
-            box.hi[a] = p[a];
-        }
-        if (box.empty) {
-          box.lo = box.hi = p;
-          box.empty = false;
-        }
-      }
-    }
-  return box;
-}
-
-} // namespace
-
 Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
   if (mask.voxels.size() != mask.geometry.voxelCount())
     throw core::Error(core::ErrorCode::InvalidArgument, "mask voxel count does not match its geometry", "surface");
-  const Box box = boundingBox(mask);
+  const core::IndexBox box = core::boundingBox(mask);
   if (box.empty)
     return {};
 

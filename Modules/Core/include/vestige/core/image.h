@@ -38,4 +38,29 @@ using LabelMap = Volume<std::uint16_t>;
 // Mask of voxels equal to label.
 [[nodiscard]] Mask extractLabel(const LabelMap& labels, std::uint16_t label);
 
+// A box of voxel indices, bounds inclusive. Work that only looks near a mask runs on the box around it.
+struct IndexBox {
+  Size3 lo{0, 0, 0};
+  Size3 hi{0, 0, 0};
+  bool empty = true;
+};
+// The smallest box holding every non-zero voxel (empty for an empty mask).
+[[nodiscard]] IndexBox boundingBox(const Mask& mask) noexcept;
+// The box grown by mm on every side (at least one voxel more), clipped to the grid.
+[[nodiscard]] IndexBox grow(IndexBox box, const ImageGeometry& g, double mm) noexcept;
+
+// The voxels of `box` as a volume of their own (same spacing and direction, origin at the box's first voxel).
+template <class T> [[nodiscard]] Volume<T> crop(const Volume<T>& v, const IndexBox& box) {
+  ImageGeometry g = v.geometry;
+  for (int a = 0; a < 3; ++a)
+    g.size[a] = box.hi[a] - box.lo[a] + 1;
+  g.originLps = v.geometry.indexToLps({double(box.lo[0]), double(box.lo[1]), double(box.lo[2])});
+  Volume<T> out(g);
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i)
+        out.at(i, j, k) = v.at(i + box.lo[0], j + box.lo[1], k + box.lo[2]);
+  return out;
+}
+
 } // namespace vestige::core
