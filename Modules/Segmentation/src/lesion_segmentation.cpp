@@ -6,11 +6,15 @@
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
 
-#include <itkMatrix.h>
+#include <itkGradientMagnitudeRecursiveGaussianImageFilter.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <queue>
 
 namespace vestige::segmentation {
 
@@ -21,17 +25,32 @@ using FloatItk = itk::Image<float, 3>;
 
 constexpr double kClickBallMm = 4.0;        // lesion intensity is sampled this close to the click
 constexpr double kShellInnerFraction = 0.6; // surrounding tissue: the sphere's outer shell
-constexpr double kMaxGapAlongRayMm = 2.0;   // star shape: a voxel must be seen from the click through the lesion
-constexpr double kShapeOpeningFraction = 0.25;
 // Surrounding parenchyma is denser than water and fluid-filled neighbours (stomach, gallbladder, cysts).
 constexpr double kTissueLowHu = 20.0;
 constexpr double kTissueHighHu = 300.0;
-// Radiologists outline a lesion up to where it meets normal tissue: the transition zone (partial volume, an
-// enhancing or oedematous rim) is added where it still departs from the parenchyma by half an SD, up to this far.
-constexpr double kRimMm = 5.0;
-constexpr double kRimSd = 0.5;
-// The lesion stays within its moment ellipsoid, scaled by this (+ the rim).
-constexpr double kEllipsoidScale = 1.1;
+// Lesion marker: the grown region eroded by this fraction of the click's depth in it (at least 1 mm, at most 6 mm),
+// within this multiple of the depth from the click.
+constexpr double kMarkerErosionFraction = 0.5;
+constexpr double kMarkerMaxErosionMm = 6.0;
+constexpr double kMarkerBallDepths = 2.0;
+constexpr double kClickMarkerMm = 2.0; // the click's own neighbourhood is always lesion
+// Background marker: parenchyma-like voxels (within one SD of the mode) this far beyond the eroded marker, and fat
+// or air (a thin fat plane is still below this after light smoothing).
+constexpr double kParenchymaGapMm = 3.0;
+constexpr double kFatHu = -30.0;
+constexpr double kLightSigmaMm = 0.75;
+constexpr double kGradientSigmaMm = 1.0;
+// Leaks through the watershed (into a vessel, the stomach wall) are cut by an opening scaled to the lesion.
+constexpr double kShapeOpeningFraction = 0.3;
+// Radiologists outline a lesion up to where the parenchyma is back to normal, a few mm outside the steepest edge
+// (partial volume, a viable or oedematous rim nearly as dense as the parenchyma): the rim is grown over voxels of a
+// more smoothed image that still depart by max(1 SD, 10 % of the contrast), up to kRimMm from the watershed region,
+// and not within kWallMm of fat or air, where an isodense organ wall or the diaphragm lies.
+constexpr double kRimSigmaMm = 2.0;
+constexpr double kRimSd = 1.0;
+constexpr double kRimContrastFraction = 0.1;
+constexpr double kRimMm = 9.0;
+constexpr double kWallMm = 2.0;
 
 struct Crop {
   core::Image image;
@@ -71,93 +90,141 @@ std::vector<float> distancesFrom(const core::ImageGeometry& g, const core::Vec3&
   return d;
 }
 
-// Keeps the voxels of `region` that the click sees through `candidate` (gaps up to kMaxGapAlongRayMm allowed):
-// a lesion is nearly star-shaped around any point of its inner half, a leak through a thin bridge is not.
-core::Mask visibleFrom(const core::Mask& region, const core::Mask& candidate, const core::Vec3& clickIndex) {
-  const auto& g = region.geometry;
-  core::Mask out(g, 0);
-  const double minSpacing = *std::min_element(g.spacingMm.begin(), g.spacingMm.end());
-  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
-        if (!region.voxels[v])
-          continue;
-        const core::Vec3 target{double(i), double(j), double(k)};
-        const core::Vec3 delta = core::sub(target, clickIndex);
-        core::Vec3 deltaMm{};
-        for (int a = 0; a < 3; ++a)
-          deltaMm[a] = delta[a] * g.spacingMm[a];
-        const double lengthMm = core::norm(deltaMm);
-        const int steps = std::max(1, int(std::ceil(lengthMm / (0.5 * minSpacing))));
-        const double stepMm = lengthMm / steps;
-        double gapMm = 0.0;
-        bool visible = true;
-        for (int s = 1; s < steps && visible; ++s) {
-          const core::Vec3 p = core::add(clickIndex, core::scale(delta, double(s) / steps));
-          const bool inside = candidate.at(std::size_t(std::lround(p[0])), std::size_t(std::lround(p[1])),
-                                           std::size_t(std::lround(p[2])));
-          gapMm = inside ? 0.0 : gapMm + stepMm;
-          visible = gapMm <= kMaxGapAlongRayMm;
-        }
-        out.voxels[v] = visible ? 1 : 0;
-      }
+// The connected part of `m` nearest to the click (dist: mm from the click); empty when m is.
+core::Mask partNearest(const core::Mask& m, const std::vector<float>& dist) {
+  const Components parts = connectedComponents(m);
+  std::uint32_t best = 0;
+  float bestDist = std::numeric_limits<float>::max();
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    if (parts.labels[v] && dist[v] < bestDist) {
+      bestDist = dist[v];
+      best = parts.labels[v];
+    }
+  return componentMask(parts, m.geometry, best);
+}
+
+double equivalentRadiusMm(const core::Mask& m) {
+  return std::cbrt(3.0 * double(core::countNonZero(m)) * m.geometry.voxelVolumeMm3() / (4.0 * 3.14159265358979));
+}
+
+core::Mask complement(const core::Mask& m) {
+  core::Mask out(m.geometry, 0);
+  for (std::size_t v = 0; v < m.voxels.size(); ++v)
+    out.voxels[v] = m.voxels[v] ? 0 : 1;
   return out;
 }
 
-// The solid ellipsoid with the mask's centroid and second moments (semi-axis = sqrt(5 x eigenvalue)).
-struct Ellipsoid {
-  core::Vec3 centre{};
-  double inverseShape[3][3] = {}; // (x-c)^T M (x-c) <= 1 inside
-};
-
-Ellipsoid momentEllipsoid(const core::Mask& m) {
-  const auto& g = m.geometry;
-  std::vector<core::Vec3> pts;
-  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i, ++v)
-        if (m.voxels[v])
-          pts.push_back(g.indexToLps({double(i), double(j), double(k)}));
-  Ellipsoid e;
-  if (pts.size() < 10)
-    return e;
-  for (const auto& p : pts)
-    e.centre = core::add(e.centre, core::scale(p, 1.0 / double(pts.size())));
-  itk::Matrix<double, 3, 3> cov;
-  cov.Fill(0.0);
-  for (const auto& p : pts)
-    for (int a = 0; a < 3; ++a)
-      for (int b = 0; b < 3; ++b)
-        cov[a][b] += (p[a] - e.centre[a]) * (p[b] - e.centre[b]) / double(pts.size());
-  // Solid ellipsoid: covariance = A / 5 with A = semi-axes^2 along the principal axes, so M = (5 cov)^-1.
-  const auto inverse = (cov * 5.0).GetInverse();
-  for (int a = 0; a < 3; ++a)
-    for (int b = 0; b < 3; ++b)
-      e.inverseShape[a][b] = inverse[a][b];
-  return e;
+core::Image gradientMagnitude(const core::Image& image, double sigmaMm) {
+  return core::translateItkErrors(core::ErrorCode::Internal, "lesion segmentation: gradient", [&] {
+    auto filter = itk::GradientMagnitudeRecursiveGaussianImageFilter<FloatItk, FloatItk>::New();
+    filter->SetInput(core::toItk(image));
+    filter->SetSigma(sigmaMm);
+    filter->Update();
+    return core::fromItk<float>(*filter->GetOutput());
+  });
 }
 
-// Keeps voxels inside the ellipsoid scaled by `scale` and widened by marginMm: leaks leave a round lesion's shape.
-core::Mask clipToEllipsoid(const core::Mask& m, const Ellipsoid& e, double scale, double marginMm) {
+// Marker-based watershed (Meyer's flooding): unlabelled voxels (0) take the label of the marker whose flood reaches
+// them first when the level rises through `cost`; 6-neighbours, ties first come first served.
+void floodFromMarkers(std::vector<std::uint8_t>& labels, const std::vector<float>& cost, const core::Size3& n) {
+  struct Item {
+    float level;
+    std::uint64_t order;
+    std::size_t voxel;
+    bool operator>(const Item& o) const { return level != o.level ? level > o.level : order > o.order; }
+  };
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
+  std::uint64_t order = 0;
+  const std::size_t nx = n[0], nxy = n[0] * n[1];
+  auto neighbours = [&](std::size_t v, auto&& f) {
+    const std::size_t i = v % nx, j = (v / nx) % n[1], k = v / nxy;
+    if (i > 0)
+      f(v - 1);
+    if (i + 1 < n[0])
+      f(v + 1);
+    if (j > 0)
+      f(v - nx);
+    if (j + 1 < n[1])
+      f(v + nx);
+    if (k > 0)
+      f(v - nxy);
+    if (k + 1 < n[2])
+      f(v + nxy);
+  };
+  for (std::size_t v = 0; v < labels.size(); ++v)
+    if (labels[v])
+      queue.push({cost[v], order++, v});
+  while (!queue.empty()) {
+    const Item item = queue.top();
+    queue.pop();
+    neighbours(item.voxel, [&](std::size_t u) {
+      if (labels[u])
+        return;
+      labels[u] = labels[item.voxel];
+      queue.push({std::max(item.level, cost[u]), order++, u});
+    });
+  }
+}
+
+// Fills every slice across `axis` with the convex hull of the mask's voxels in it: a lesion's outline is convex
+// where a part of it (necrosis, a viable rim nearly as dense as the parenchyma) departs too little to be grown.
+core::Mask sliceHulls(const core::Mask& m, int axis) {
   const auto& g = m.geometry;
+  const int a0 = axis == 0 ? 1 : 0, a1 = axis == 2 ? 1 : 2;
   core::Mask out = m;
-  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
-        if (!m.voxels[v])
-          continue;
-        const core::Vec3 d = core::sub(g.indexToLps({double(i), double(j), double(k)}), e.centre);
-        const double r = core::norm(d);
-        if (r <= marginMm)
-          continue;
-        // Point on the ray at marginMm closer to the centre must lie inside the scaled ellipsoid.
-        const core::Vec3 q = core::scale(d, (r - marginMm) / r);
-        double quad = 0.0;
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b)
-            quad += q[a] * e.inverseShape[a][b] * q[b];
-        out.voxels[v] = quad <= scale * scale ? 1 : 0;
+  using P = std::array<long, 2>;
+  auto cross = [](const P& o, const P& a, const P& b) {
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  };
+  for (std::size_t s = 0; s < g.size[axis]; ++s) {
+    std::vector<P> pts;
+    for (std::size_t u = 0; u < g.size[a0]; ++u)
+      for (std::size_t w = 0; w < g.size[a1]; ++w) {
+        std::size_t idx[3];
+        idx[axis] = s;
+        idx[a0] = u;
+        idx[a1] = w;
+        if (m.at(idx[0], idx[1], idx[2]))
+          pts.push_back({long(u), long(w)});
       }
+    if (pts.size() < 3)
+      continue;
+    std::sort(pts.begin(), pts.end());
+    std::vector<P> hull(2 * pts.size());
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      while (k >= 2 && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0)
+        --k;
+      hull[k++] = pts[i];
+    }
+    for (std::size_t i = pts.size() - 1, t = k + 1; i > 0; --i) {
+      while (k >= t && cross(hull[k - 2], hull[k - 1], pts[i - 1]) <= 0)
+        --k;
+      hull[k++] = pts[i - 1];
+    }
+    hull.resize(k - 1);
+    if (hull.size() < 3)
+      continue;
+    long lo0 = pts.front()[0], hi0 = pts.back()[0], lo1 = pts[0][1], hi1 = pts[0][1];
+    for (const auto& p : pts) {
+      lo1 = std::min(lo1, p[1]);
+      hi1 = std::max(hi1, p[1]);
+    }
+    for (long u = lo0; u <= hi0; ++u)
+      for (long w = lo1; w <= hi1; ++w) {
+        const P q{u, w};
+        bool inside = true;
+        for (std::size_t h = 0; h < hull.size() && inside; ++h)
+          inside = cross(hull[h], hull[(h + 1) % hull.size()], q) >= 0;
+        if (inside) {
+          std::size_t idx[3];
+          idx[axis] = s;
+          idx[a0] = std::size_t(u);
+          idx[a1] = std::size_t(w);
+          out.at(idx[0], idx[1], idx[2]) = 1;
+        }
+      }
+  }
   return out;
 }
 
@@ -227,9 +294,10 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
   const Components comps = connectedComponents(opened);
   const core::Vec3 localClick =
       core::sub(clickIndex, core::Vec3{double(crop.offset[0]), double(crop.offset[1]), double(crop.offset[2])});
-  std::uint32_t label =
-      comps.labels[sm.linearIndex(std::size_t(std::lround(localClick[0])), std::size_t(std::lround(localClick[1])),
-                                  std::size_t(std::lround(localClick[2])))];
+  const std::size_t clickVoxel =
+      sm.linearIndex(std::size_t(std::lround(localClick[0])), std::size_t(std::lround(localClick[1])),
+                     std::size_t(std::lround(localClick[2])));
+  std::uint32_t label = comps.labels[clickVoxel];
   if (label == 0) { // click on a thin part the opening removed: the nearest component within the click ball
     double best = kClickBallMm;
     for (std::size_t v = 0; v < dist.size(); ++v)
@@ -242,34 +310,79 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
     throw core::Error(core::ErrorCode::InconsistentData,
                       "no lesion grows from the click " + core::formatVec(clickLps) + " (too small or too faint)",
                       "--click");
-  core::Mask lesion = componentMask(comps, g, label);
-  lesion = largestComponent(visibleFrom(lesion, candidate, localClick));
-  // Strips leaving a round lesion (into a vessel, the stomach wall) are cut by an opening scaled to the lesion:
-  // a quarter of the radius of the sphere of the same volume.
-  const double equivalentRadiusMm =
-      std::cbrt(3.0 * double(core::countNonZero(lesion)) * g.voxelVolumeMm3() / (4.0 * 3.14159265358979));
-  const double shapeOpeningMm = std::max(options.openingRadiusMm, kShapeOpeningFraction * equivalentRadiusMm);
-  if (shapeOpeningMm > options.openingRadiusMm) {
-    const core::Mask rounded = openMm(lesion, shapeOpeningMm);
-    const Components parts = connectedComponents(rounded);
-    if (parts.sizes.size() > 1)
-      lesion = largestComponent(rounded);
-  }
-  core::reportProgress(progress, "lesion: filling", 0.8);
-  core::Mask rim(g, 0);
+  const core::Mask region = componentMask(comps, g, label);
+
+  // Lesion marker: the region eroded in proportion to the click's depth in it, so that leaks through bridges
+  // narrower than the erosion drop off, limited to a ball around the click; the part nearest the click.
+  const auto outsideDist = distanceToMaskMm(complement(region));
+  double clickDepth = 0.0;
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    if (dist[v] <= kClickBallMm)
+      clickDepth = std::max(clickDepth, double(outsideDist[v]));
+  const double erosion = std::clamp(kMarkerErosionFraction * clickDepth, 1.0, kMarkerMaxErosionMm);
+  core::Mask marker(g, 0);
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    marker.voxels[v] = (outsideDist[v] > erosion && dist[v] <= kMarkerBallDepths * clickDepth) ? 1 : 0;
+  marker = partNearest(marker, dist);
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    if (dist[v] <= kClickMarkerMm)
+      marker.voxels[v] = 1;
+
+  // Background marker: outside the sphere, fat and air, and tissue that looks like the surrounding parenchyma a few
+  // mm beyond the lesion marker. Unlabelled voxels go to whichever marker's flood over the gradient magnitude
+  // reaches them first: the boundary settles on the strongest edge between the two.
+  const auto markerDist = distanceToMaskMm(marker);
+  const core::Image light = smooth(crop.image, kLightSigmaMm);
+  core::Mask fatAir(g, 0);
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    fatAir.voxels[v] = light.voxels[v] < kFatHu ? 1 : 0;
+  std::vector<std::uint8_t> labels(dist.size(), 0);
   for (std::size_t v = 0; v < dist.size(); ++v) {
-    const double x = sm.voxels[v];
-    const bool departs =
-        result.hypodense ? x < result.surroundingHu - kRimSd * spread : x > result.surroundingHu + kRimSd * spread;
-    rim.voxels[v] = (departs && dist[v] <= options.maxRadiusMm) ? 1 : 0;
+    if (marker.voxels[v])
+      labels[v] = 1;
+    else if (dist[v] > options.maxRadiusMm || fatAir.voxels[v] ||
+             (std::fabs(sm.voxels[v] - result.surroundingHu) < spread && markerDist[v] > erosion + kParenchymaGapMm))
+      labels[v] = 2;
   }
-  const double minSpacing = *std::min_element(g.spacingMm.begin(), g.spacingMm.end());
-  const Ellipsoid shape = momentEllipsoid(lesion);
-  lesion = geodesicDilate(lesion, maskOr(rim, lesion), int(std::lround(kRimMm / minSpacing)));
-  lesion = clipToEllipsoid(lesion, shape, kEllipsoidScale, kRimMm);
-  const double voxel = *std::max_element(g.spacingMm.begin(), g.spacingMm.end());
-  lesion = maskOr(lesion, closeMm(lesion, 2.0 * voxel));
-  lesion = fillHolesPerSlice(fillHoles3d(lesion));
+  floodFromMarkers(labels, gradientMagnitude(crop.image, kGradientSigmaMm).voxels, g.size);
+  core::Mask lesion(g, 0);
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    lesion.voxels[v] = labels[v] == 1 ? 1 : 0;
+  lesion = largestComponent(lesion);
+  core::reportProgress(progress, "lesion: rim", 0.7);
+
+  // Strips leaving a round lesion are cut by an opening scaled to it (of the radius of the sphere of equal volume).
+  const core::Mask rounded = openMm(lesion, kShapeOpeningFraction * equivalentRadiusMm(lesion));
+  if (core::countNonZero(rounded) > 0)
+    lesion = partNearest(rounded, dist);
+
+  // Rim (see kRimMm), then the slice-wise convex hulls in all three planes, without fat and air and the wall band
+  // beside them.
+  const core::Image sm2 = smooth(crop.image, kRimSigmaMm);
+  std::vector<float> tissueValues;
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    if (labels[v] == 2 && dist[v] <= options.maxRadiusMm && std::fabs(sm2.voxels[v] - result.surroundingHu) < 40.0)
+      tissueValues.push_back(sm2.voxels[v]);
+  const double tissueSpread = robustStats(tissueValues).spread;
+  const double delta =
+      std::max(kRimContrastFraction * std::fabs(result.surroundingHu - result.lesionHu), kRimSd * tissueSpread);
+  const auto fatDist = distanceToMaskMm(fatAir);
+  const auto lesionDist = distanceToMaskMm(lesion);
+  core::Mask allowed(g, 0);
+  for (std::size_t v = 0; v < dist.size(); ++v) {
+    const double x = sm2.voxels[v];
+    const bool departs = result.hypodense ? x < result.surroundingHu - delta : x > result.surroundingHu + delta;
+    const bool far = result.hypodense ? sm.voxels[v] > farSide : sm.voxels[v] < farSide;
+    const bool tissue = departs && x > kFatHu && fatDist[v] > kWallMm;
+    allowed.voxels[v] = (tissue || far) && lesionDist[v] <= kRimMm && dist[v] <= options.maxRadiusMm ? 1 : 0;
+  }
+  lesion = geodesicDilate(lesion, maskOr(allowed, lesion), std::numeric_limits<int>::max());
+  lesion = sliceHulls(sliceHulls(sliceHulls(lesion, 2), 1), 0);
+  for (std::size_t v = 0; v < dist.size(); ++v)
+    if (fatAir.voxels[v] || (fatDist[v] <= kWallMm && !allowed.voxels[v] && labels[v] != 1))
+      lesion.voxels[v] = 0;
+  core::reportProgress(progress, "lesion: filling", 0.9);
+  lesion = fillHolesPerSlice(fillHoles3d(largestComponent(lesion)));
 
   result.mask = core::Mask(image.geometry, 0);
   for (std::size_t k = 0; k < g.size[2]; ++k)

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 
@@ -66,12 +67,14 @@ TEST(LesionSegmentationData, Ircadb17TumoursFromSevenClicksEach) {
     const auto truth = dicom::conformMask(dicom::loadMask(root / "MASKS_DICOM" / name), ct.geometry, name);
     int clickIndex = 0;
     for (const auto& click : innerHalfClicks(truth)) {
+      const auto start = std::chrono::steady_clock::now();
       const auto result = segmentation::segmentLesionFromClick(ct, click);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto c = segmentation::compareMasks(result.mask, truth);
       std::cout << name << " click " << core::formatVec(click, 1) << ": Dice " << c.dice << ", volume "
                 << c.testVolumeMl << " / " << c.referenceVolumeMl << " mL, " << (result.hypodense ? "hypo" : "hyper")
                 << " " << result.lesionHu << " vs " << result.surroundingHu << " HU, threshold " << result.thresholdHu
-                << "\n";
+                << ", " << seconds << " s\n";
       if (const char* dir = std::getenv("VESTIGE_OVERLAY_DIR")) { // for a human look; 3D-IRCADb images stay local
         const std::vector<segmentation::OverlayOutline> outlines{{&truth, {255, 60, 60}},
                                                                  {&result.mask, {60, 255, 60}}};
