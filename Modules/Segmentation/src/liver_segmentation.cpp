@@ -1,6 +1,7 @@
 #include "vestige/segmentation/liver_segmentation.h"
 
 #include "intensity_stats.h"
+#include "treated_tumour.h"
 #include "vestige/segmentation/mask_ops.h"
 
 #include "vestige/core/error.h"
@@ -45,12 +46,6 @@ constexpr double kTissueLowHu = -30.0;
 // Lipiodol after TACE: denser than contrast-enhanced blood in any phase but the arterial aorta, found as specks
 // (partial volume keeps them near this value even when tiny).
 constexpr double kLipiodolHu = 300.0;
-constexpr double kMaxSpeckMl = 1.0;
-// Specks closer than twice this belong to one treated mass.
-constexpr double kSpeckCloudClosingMm = 10.0;
-// A treated mass reaches at least this far into the parenchyma found so far, and is no speck of calcification.
-constexpr double kMinTreatedInLiverMl = 1.0;
-constexpr double kMinTreatedTumourMl = 20.0;
 // The inferior vena cava (IVC), which manual liver masks leave out, is contrast-filled blood (clearly brighter than
 // the parenchyma) that is thick (20-30 mm across, where hepatic veins deep in the liver and smaller vessels are under
 // 10 mm), has a vessel's cross-section rather than an organ's per axial slice, runs vertically, and does not end
@@ -221,96 +216,6 @@ LiverIntensityModel learnModel(const core::Image& image, const core::Mask& coreM
   m.lowerHu = s.median - 3.0 * s.spread - 10.0;
   m.upperHu = s.median + 3.0 * s.spread + 10.0;
   return m;
-}
-
-// Per slice across sliceAxis (2 = axial, 1 = coronal), the convex hull of the mask's pixels (filled).
-core::Mask convexHullPerSlice(const core::Mask& mask, int sliceAxis) {
-  const auto& g = mask.geometry;
-  const int a0 = sliceAxis == 0 ? 1 : 0, a1 = sliceAxis == 2 ? 1 : 2;
-  const auto voxel = [&](std::size_t u, std::size_t w, std::size_t k) -> std::size_t {
-    std::size_t idx[3];
-    idx[a0] = u;
-    idx[a1] = w;
-    idx[sliceAxis] = k;
-    return g.size[0] * (g.size[1] * idx[2] + idx[1]) + idx[0];
-  };
-  core::Mask out(g, 0);
-  using P = std::pair<long, long>;
-  const auto cross = [](const P& o, const P& a, const P& b) {
-    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
-  };
-  for (std::size_t k = 0; k < g.size[sliceAxis]; ++k) {
-    std::vector<P> pts;
-    for (std::size_t w = 0; w < g.size[a1]; ++w)
-      for (std::size_t u = 0; u < g.size[a0]; ++u)
-        if (mask.voxels[voxel(u, w, k)])
-          pts.push_back({long(u), long(w)});
-    if (pts.size() < 3)
-      continue;
-    std::sort(pts.begin(), pts.end());
-    std::vector<P> hull(2 * pts.size());
-    std::size_t h = 0;
-    for (std::size_t p = 0; p < pts.size(); ++p) { // lower chain
-      while (h >= 2 && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
-        --h;
-      hull[h++] = pts[p];
-    }
-    for (std::size_t p = pts.size() - 1, lower = h + 1; p-- > 0;) { // upper chain
-      while (h >= lower && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
-        --h;
-      hull[h++] = pts[p];
-    }
-    hull.resize(h - 1); // counter-clockwise, last point = first
-    if (hull.size() < 3)
-      continue;
-    const long i0 = pts.front().first, i1 = pts.back().first;
-    long j0 = pts.front().second, j1 = j0;
-    for (const auto& q : pts) {
-      j0 = std::min(j0, q.second);
-      j1 = std::max(j1, q.second);
-    }
-    for (long j = j0; j <= j1; ++j)
-      for (long i = i0; i <= i1; ++i) {
-        bool inside = true;
-        for (std::size_t e = 0; e < hull.size() && inside; ++e)
-          inside = cross(hull[e], hull[(e + 1) % hull.size()], P{i, j}) >= 0;
-        if (inside)
-          out.voxels[voxel(std::size_t(i), std::size_t(j), k)] = 1;
-      }
-  }
-  return out;
-}
-
-// Lipiodol (iodised oil) left in a tumour by chemo-embolisation (TACE) shows as dense specks scattered through the
-// treated, partly necrotic mass, which neither enhances like parenchyma nor fits in an outline closing. A cloud of
-// specks that reaches into the liver marks that mass; its convex hull (per axial and coronal slice: tumours are
-// round) counts as liver, as every tumour does for volumetry.
-core::Mask treatedTumour(const core::Image& image, const core::Image& denseFrac, const core::Mask& body,
-                         const core::Mask& liver) {
-  const core::Mask dense = maskAnd(thresholdMask(denseFrac, 0.0, 2.0), body);
-  const Components parts = connectedComponents(dense);
-  const double voxelMl = image.geometry.voxelVolumeMm3() * 1e-3;
-  // Bone and contrast-filled vessels are dense too, but they form large connected structures; specks are small.
-  core::Mask specks(image.geometry, 0);
-  for (std::size_t v = 0; v < dense.voxels.size(); ++v)
-    specks.voxels[v] = parts.labels[v] && double(parts.sizes[parts.labels[v]]) * voxelMl < kMaxSpeckMl ? 1 : 0;
-  const core::Mask tissue = thresholdMask(image, kTissueLowHu, 1e9);
-  const core::Mask cloud = maskAnd(closeMm(specks, kSpeckCloudClosingMm), tissue);
-  const Components clusters = connectedComponents(cloud);
-  std::vector<std::size_t> inLiver(clusters.sizes.size(), 0);
-  for (std::size_t v = 0; v < cloud.voxels.size(); ++v)
-    if (liver.voxels[v])
-      ++inLiver[clusters.labels[v]];
-  core::Mask treated(image.geometry, 0);
-  for (std::size_t v = 0; v < cloud.voxels.size(); ++v) {
-    const auto l = clusters.labels[v];
-    treated.voxels[v] = l && double(inLiver[l]) * voxelMl > kMinTreatedInLiverMl &&
-                                double(clusters.sizes[l]) * voxelMl > kMinTreatedTumourMl
-                            ? 1
-                            : 0;
-  }
-  // Axial and coronal hulls together come closer to the mass's 3D hull than either alone.
-  return maskAnd(maskOr(convexHullPerSlice(treated, 2), convexHullPerSlice(treated, 1)), tissue);
 }
 
 // Per axial slice, the 8-connected parts of mask no larger than maxAreaMm2 (vessel cross-sections, not organs).
@@ -529,7 +434,7 @@ core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, con
   liver = maskAnd(dilateMm(liver, kBridgeRadiusMm + 0.5 * voxel), parenchyma);
   liver = largestComponent(geodesicDilate(liver, parenchyma, kRegrowSteps));
   core::reportProgress(progress, "liver: tumours and vessels", 0.7);
-  liver = maskOr(liver, treatedTumour(image, denseFrac, body, liver));
+  liver = maskOr(liver, treatedTumour(image, denseFrac, body, liver, model));
   liver = maskOr(liver, maskAnd(domeClimb(image, liver, kDomeClimbMm), body));
   liver = maskOr(liver, edgeTumours(image, body, liver, model));
   // Close the outline over tumours and vessels, but only with tissue (not fat, fat-mixed voxels or air) and
