@@ -41,7 +41,7 @@ constexpr double kFatHu = -30.0;
 constexpr double kLightSigmaMm = 0.75;
 constexpr double kGradientSigmaMm = 1.0;
 // Leaks through the watershed (into a vessel, the stomach wall) are cut by an opening scaled to the lesion.
-constexpr double kShapeOpeningFraction = 0.3;
+constexpr double kShapeOpeningFraction = 0.25;
 // Radiologists outline a lesion up to where the parenchyma is back to normal, a few mm outside the steepest edge
 // (partial volume, a viable or oedematous rim nearly as dense as the parenchyma): the rim is grown over voxels of a
 // more smoothed image that still depart by max(1 SD, 10 % of the contrast), up to kRimMm from the watershed region,
@@ -49,8 +49,10 @@ constexpr double kShapeOpeningFraction = 0.3;
 constexpr double kRimSigmaMm = 2.0;
 constexpr double kRimSd = 1.0;
 constexpr double kRimContrastFraction = 0.1;
-constexpr double kRimMm = 9.0;
+constexpr double kRimMm = 8.0;
 constexpr double kWallMm = 2.0;
+constexpr double kValleyMarginHu = 20.0;
+constexpr double kValleyReachMm = 3.0;
 
 struct Crop {
   core::Image image;
@@ -105,6 +107,35 @@ core::Mask partNearest(const core::Mask& m, const std::vector<float>& dist) {
 
 double equivalentRadiusMm(const core::Mask& m) {
   return std::cbrt(3.0 * double(core::countNonZero(m)) * m.geometry.voxelVolumeMm3() / (4.0 * 3.14159265358979));
+}
+
+// Voxels darker by more than marginHu than the voxels reachMm away on both sides along one of the axes (and than
+// the parenchyma): thin dark planes, such as a fat plane too thin to reach fat's HU in a slice.
+core::Mask thinDarkPlanes(const core::Image& image, double marginHu, double reachMm, double parenchymaHu) {
+  const auto& g = image.geometry;
+  core::Mask out(g, 0);
+  long step[3], offset[3] = {1, long(g.size[0]), long(g.size[0] * g.size[1])};
+  for (int a = 0; a < 3; ++a)
+    step[a] = std::max(1L, std::lround(reachMm / g.spacingMm[a]));
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
+        const long idx[3] = {long(i), long(j), long(k)};
+        const float x = image.voxels[v];
+        if (x >= parenchymaHu - marginHu)
+          continue;
+        for (int a = 0; a < 3; ++a) {
+          if (idx[a] - step[a] < 0 || idx[a] + step[a] >= long(g.size[a]))
+            continue;
+          const float before = image.voxels[v - std::size_t(step[a] * offset[a])];
+          const float after = image.voxels[v + std::size_t(step[a] * offset[a])];
+          if (x < std::min(before, after) - marginHu) {
+            out.voxels[v] = 1;
+            break;
+          }
+        }
+      }
+  return out;
 }
 
 core::Mask complement(const core::Mask& m) {
@@ -368,18 +399,21 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
       std::max(kRimContrastFraction * std::fabs(result.surroundingHu - result.lesionHu), kRimSd * tissueSpread);
   const auto fatDist = distanceToMaskMm(fatAir);
   const auto lesionDist = distanceToMaskMm(lesion);
+  // Thin dark planes (a fat plane filling part of a slice, pericardial fat) mark where an organ wall begins.
+  const core::Mask valley = thinDarkPlanes(light, kValleyMarginHu, kValleyReachMm, result.surroundingHu);
   core::Mask allowed(g, 0);
   for (std::size_t v = 0; v < dist.size(); ++v) {
     const double x = sm2.voxels[v];
     const bool departs = result.hypodense ? x < result.surroundingHu - delta : x > result.surroundingHu + delta;
     const bool far = result.hypodense ? sm.voxels[v] > farSide : sm.voxels[v] < farSide;
-    const bool tissue = departs && x > kFatHu && fatDist[v] > kWallMm;
+    const bool tissue = departs && !valley.voxels[v] && x > kFatHu && fatDist[v] > kWallMm;
     allowed.voxels[v] = (tissue || far) && lesionDist[v] <= kRimMm && dist[v] <= options.maxRadiusMm ? 1 : 0;
   }
   lesion = geodesicDilate(lesion, maskOr(allowed, lesion), std::numeric_limits<int>::max());
   lesion = sliceHulls(sliceHulls(sliceHulls(lesion, 2), 1), 0);
   for (std::size_t v = 0; v < dist.size(); ++v)
-    if (fatAir.voxels[v] || (fatDist[v] <= kWallMm && !allowed.voxels[v] && labels[v] != 1))
+    if (fatAir.voxels[v] || (valley.voxels[v] && labels[v] != 1) ||
+        (fatDist[v] <= kWallMm && !allowed.voxels[v] && labels[v] != 1))
       lesion.voxels[v] = 0;
   core::reportProgress(progress, "lesion: filling", 0.9);
   lesion = fillHolesPerSlice(fillHoles3d(largestComponent(lesion)));

@@ -1,7 +1,8 @@
 #pragma once
-// Semi-automatic lesion segmentation from one click: the lesion is grown from the clicked point inside a sphere,
-// against the tissue around it. Hypo- and hyper-dense lesions are both handled: the side is decided by comparing
-// the intensity at the click with the surrounding tissue.
+// Semi-automatic lesion segmentation from one click: a marker-based watershed inside a sphere around the click
+// (lesion marker grown from the click, background marker from fat, air and parenchyma-like tissue), widened by the
+// transition rim and made slice-wise convex. Hypo- and hyper-dense lesions are both handled: the side is decided by
+// comparing the intensity at the click with the surrounding tissue.
 #include "vestige/core/image.h"
 #include "vestige/core/progress.h"
 
@@ -9,7 +10,7 @@ namespace vestige::segmentation {
 
 struct LesionClickOptions {
   double maxRadiusMm = 45.0;    // the lesion is looked for inside this sphere around the click
-  double openingRadiusMm = 3.0; // bridges thinner than this are cut (leaks into neighbouring structures)
+  double openingRadiusMm = 3.0; // bridges thinner than this are cut before the lesion marker is taken
   double smoothingMm = 1.5;     // Gaussian sigma before thresholding
   double toleranceSd = 1.5;     // boundary at `toleranceSd` robust SDs of the surrounding tissue from its mode
 };
