@@ -102,13 +102,6 @@ core::Image denseFraction(const core::Image& ct, double thresholdHu, double work
   });
 }
 
-core::Mask thresholdMask(const core::Image& image, double lowHu, double highHu) {
-  core::Mask m(image.geometry, 0);
-  for (std::size_t v = 0; v < m.voxels.size(); ++v)
-    m.voxels[v] = (image.voxels[v] > lowHu && image.voxels[v] < highHu) ? 1 : 0;
-  return m;
-}
-
 core::Mask bodyMask(const core::Image& image, const std::optional<core::BoundsLps>& box) {
   core::Mask body = fillHolesPerSlice(largestComponent(thresholdMask(image, kBodyThresholdHu, 1e9)));
   if (box) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <utility>
+#include <vector>
 
 namespace vestige::segmentation {
 
@@ -249,6 +251,70 @@ core::Mask resampleNearest(const core::Mask& mask, const core::ImageGeometry& ta
         out.at(i, j, k) = mask.at(std::size_t(si), std::size_t(sj), std::size_t(sk));
       }
     }
+  return out;
+}
+
+core::Mask thresholdMask(const core::Image& image, double lowHu, double highHu) {
+  core::Mask m(image.geometry, 0);
+  for (std::size_t v = 0; v < m.voxels.size(); ++v)
+    m.voxels[v] = (image.voxels[v] > lowHu && image.voxels[v] < highHu) ? 1 : 0;
+  return m;
+}
+
+core::Mask convexHullPerSlice(const core::Mask& mask, int sliceAxis) {
+  const auto& g = mask.geometry;
+  const int a0 = sliceAxis == 0 ? 1 : 0, a1 = sliceAxis == 2 ? 1 : 2;
+  const auto voxel = [&](std::size_t u, std::size_t w, std::size_t k) -> std::size_t {
+    std::size_t idx[3];
+    idx[a0] = u;
+    idx[a1] = w;
+    idx[sliceAxis] = k;
+    return g.size[0] * (g.size[1] * idx[2] + idx[1]) + idx[0];
+  };
+  core::Mask out(g, 0);
+  using P = std::pair<long, long>;
+  const auto cross = [](const P& o, const P& a, const P& b) {
+    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
+  };
+  for (std::size_t k = 0; k < g.size[sliceAxis]; ++k) {
+    std::vector<P> pts;
+    for (std::size_t w = 0; w < g.size[a1]; ++w)
+      for (std::size_t u = 0; u < g.size[a0]; ++u)
+        if (mask.voxels[voxel(u, w, k)])
+          pts.push_back({long(u), long(w)});
+    if (pts.size() < 3)
+      continue;
+    std::sort(pts.begin(), pts.end());
+    std::vector<P> hull(2 * pts.size());
+    std::size_t h = 0;
+    for (std::size_t p = 0; p < pts.size(); ++p) { // lower chain
+      while (h >= 2 && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
+        --h;
+      hull[h++] = pts[p];
+    }
+    for (std::size_t p = pts.size() - 1, lower = h + 1; p-- > 0;) { // upper chain
+      while (h >= lower && cross(hull[h - 2], hull[h - 1], pts[p]) <= 0)
+        --h;
+      hull[h++] = pts[p];
+    }
+    hull.resize(h - 1); // counter-clockwise, last point = first
+    if (hull.size() < 3)
+      continue;
+    const long i0 = pts.front().first, i1 = pts.back().first;
+    long j0 = pts.front().second, j1 = j0;
+    for (const auto& q : pts) {
+      j0 = std::min(j0, q.second);
+      j1 = std::max(j1, q.second);
+    }
+    for (long j = j0; j <= j1; ++j)
+      for (long i = i0; i <= i1; ++i) {
+        bool inside = true;
+        for (std::size_t e = 0; e < hull.size() && inside; ++e)
+          inside = cross(hull[e], hull[(e + 1) % hull.size()], P{i, j}) >= 0;
+        if (inside)
+          out.voxels[voxel(std::size_t(i), std::size_t(j), k)] = 1;
+      }
+  }
   return out;
 }
 

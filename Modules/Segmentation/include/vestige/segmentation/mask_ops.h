@@ -40,6 +40,13 @@ struct Components {
 [[nodiscard]] core::Mask maskOr(const core::Mask& a, const core::Mask& b);
 [[nodiscard]] core::Mask maskAndNot(const core::Mask& a, const core::Mask& b);
 
+// Voxels strictly between lowHu and highHu.
+[[nodiscard]] core::Mask thresholdMask(const core::Image& image, double lowHu, double highHu);
+
+// Per slice across sliceAxis (0 sagittal, 1 coronal, 2 axial), the convex hull of the mask's voxels in it, filled
+// (voxel centres on or inside the hull). Slices with fewer than 3 voxels or collinear voxels stay empty.
+[[nodiscard]] core::Mask convexHullPerSlice(const core::Mask& mask, int sliceAxis);
+
 // Nearest-neighbour transfer of a mask onto another grid (through LPS positions).
 [[nodiscard]] core::Mask resampleNearest(const core::Mask& mask, const core::ImageGeometry& target);
 
