@@ -44,15 +44,17 @@ constexpr double kGradientSigmaMm = 1.0;
 constexpr double kShapeOpeningFraction = 0.25;
 // Radiologists outline a lesion up to where the parenchyma is back to normal, a few mm outside the steepest edge
 // (partial volume, a viable or oedematous rim nearly as dense as the parenchyma): the rim is grown over voxels of a
-// more smoothed image that still depart by max(1 SD, 10 % of the contrast), up to kRimMm from the watershed region,
-// and not within kWallMm of fat or air, where an isodense organ wall or the diaphragm lies.
+// more smoothed image that still depart by max(1 SD, 10 % of the contrast), up to the options' rim length from the
+// watershed region, and not within kWallMm of fat or air, where an isodense organ wall or the diaphragm lies.
 constexpr double kRimSigmaMm = 2.0;
 constexpr double kRimSd = 1.0;
 constexpr double kRimContrastFraction = 0.1;
-constexpr double kRimMm = 8.0;
 constexpr double kWallMm = 2.0;
 constexpr double kValleyMarginHu = 20.0;
 constexpr double kValleyReachMm = 3.0;
+// With a liver mask: the liver's parenchyma around the lesion is sampled this far from the watershed region.
+constexpr double kLocalParenchymaMinMm = 8.0;
+constexpr double kLocalParenchymaMaxMm = 20.0;
 
 struct Crop {
   core::Image image;
@@ -269,6 +271,11 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
                       "click " + core::formatVec(clickLps) + " lies outside the image (" +
                           core::describe(image.geometry) + ")",
                       "--click");
+  if (options.liver && options.liver->geometry.size != image.geometry.size)
+    throw core::Error(core::ErrorCode::InvalidArgument,
+                      "the liver mask's grid (" + core::describe(options.liver->geometry) + ") is not the image's (" +
+                          core::describe(image.geometry) + ")",
+                      "--liver");
   core::reportProgress(progress, "lesion: sampling", 0.0);
   const Crop crop = cropAround(image, clickIndex, options.maxRadiusMm);
   const core::Image sm = smooth(crop.image, options.smoothingMm);
@@ -401,18 +408,47 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
   const auto lesionDist = distanceToMaskMm(lesion);
   // Thin dark planes (a fat plane filling part of a slice, pericardial fat) mark where an organ wall begins.
   const core::Mask valley = thinDarkPlanes(light, kValleyMarginHu, kValleyReachMm, result.surroundingHu);
+  // With a liver, the lesion stays within it (plus a tolerance for an automatic liver's misses at a tumour on its
+  // edge): neighbouring organs nearly as dense as the rim cannot be reached, so the rim may be longer. The rim's
+  // reference is then the liver's own parenchyma around the lesion rather than the mode of the whole shell (heart,
+  // spleen, a differently enhancing segment): a rim stops where this liver is back to normal. A click off the
+  // liver (an exophytic lesion, a liver that missed it) ignores the liver.
+  double rimMm = options.rimMm;
+  double rimReferenceHu = result.surroundingHu;
+  core::Mask inLiver(g, 1);
+  if (options.liver) {
+    core::IndexBox box;
+    box.empty = false;
+    box.lo = crop.offset;
+    for (int a = 0; a < 3; ++a)
+      box.hi[a] = crop.offset[a] + g.size[a] - 1;
+    const auto liverDist = distanceToMaskMm(core::crop(*options.liver, box));
+    if (liverDist[clickVoxel] <= options.liverToleranceMm) {
+      for (std::size_t v = 0; v < dist.size(); ++v)
+        inLiver.voxels[v] = liverDist[v] <= options.liverToleranceMm ? 1 : 0;
+      rimMm = options.liverRimMm;
+      std::vector<float> parenchyma;
+      for (std::size_t v = 0; v < dist.size(); ++v)
+        if (inLiver.voxels[v] && lesionDist[v] > kLocalParenchymaMinMm && lesionDist[v] <= kLocalParenchymaMaxMm &&
+            std::fabs(sm2.voxels[v] - result.surroundingHu) < 40.0)
+          parenchyma.push_back(sm2.voxels[v]);
+      if (!parenchyma.empty())
+        rimReferenceHu = robustStats(parenchyma).median;
+    }
+  }
   core::Mask allowed(g, 0);
   for (std::size_t v = 0; v < dist.size(); ++v) {
     const double x = sm2.voxels[v];
-    const bool departs = result.hypodense ? x < result.surroundingHu - delta : x > result.surroundingHu + delta;
+    const bool departs = result.hypodense ? x < rimReferenceHu - delta : x > rimReferenceHu + delta;
     const bool far = result.hypodense ? sm.voxels[v] > farSide : sm.voxels[v] < farSide;
     const bool tissue = departs && !valley.voxels[v] && x > kFatHu && fatDist[v] > kWallMm;
-    allowed.voxels[v] = (tissue || far) && lesionDist[v] <= kRimMm && dist[v] <= options.maxRadiusMm ? 1 : 0;
+    allowed.voxels[v] =
+        (tissue || far) && inLiver.voxels[v] && lesionDist[v] <= rimMm && dist[v] <= options.maxRadiusMm ? 1 : 0;
   }
   lesion = geodesicDilate(lesion, maskOr(allowed, lesion), std::numeric_limits<int>::max());
   lesion = sliceHulls(sliceHulls(sliceHulls(lesion, 2), 1), 0);
   for (std::size_t v = 0; v < dist.size(); ++v)
-    if (fatAir.voxels[v] || (valley.voxels[v] && labels[v] != 1) ||
+    if (fatAir.voxels[v] || !inLiver.voxels[v] || (valley.voxels[v] && labels[v] != 1) ||
         (fatDist[v] <= kWallMm && !allowed.voxels[v] && labels[v] != 1))
       lesion.voxels[v] = 0;
   core::reportProgress(progress, "lesion: filling", 0.9);

@@ -13,6 +13,13 @@ struct LesionClickOptions {
   double openingRadiusMm = 3.0; // bridges thinner than this are cut before the lesion marker is taken
   double smoothingMm = 1.5;     // Gaussian sigma before thresholding
   double toleranceSd = 1.5;     // boundary at `toleranceSd` robust SDs of the surrounding tissue from its mode
+  // The liver (tumours included) on the image's grid, when the caller has one (not owned; must outlive the call).
+  // The lesion is then kept within the liver dilated by liverToleranceMm, which stops the transition rim at the
+  // diaphragm, pericardium and stomach wall, so the rim may reach further (liverRimMm instead of rimMm).
+  const core::Mask* liver = nullptr;
+  double liverToleranceMm = 3.0; // an automatic liver misses a few mm of a tumour at its edge
+  double rimMm = 8.0;            // the rim reaches this far beyond the watershed region without a liver
+  double liverRimMm = 9.0;       // and this far with one
 };
 
 struct LesionClickResult {
