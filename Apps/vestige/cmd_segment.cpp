@@ -3,6 +3,7 @@
 
 #include "vestige/core/error.h"
 #include "vestige/dicom/image_io.h"
+#include "vestige/dicom/mask_io.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/segmentation/lesion_segmentation.h"
 #include "vestige/segmentation/liver_segmentation.h"
@@ -31,6 +32,7 @@ struct SegmentLesionOptions {
   std::string output;
   std::vector<double> click;
   double maxRadiusMm = 45.0;
+  std::string liverMask;
 };
 
 core::Image loadInput(const std::string& input, const std::string& seriesUid, AppContext& ctx) {
@@ -96,6 +98,11 @@ void runSegmentLesion(const SegmentLesionOptions& o, AppContext& ctx) {
   const core::Image image = loadInput(o.input, o.seriesUid, ctx);
   segmentation::LesionClickOptions options;
   options.maxRadiusMm = o.maxRadiusMm;
+  core::Mask liver;
+  if (!o.liverMask.empty()) {
+    liver = dicom::conformMask(dicom::readMaskFile(o.liverMask), image.geometry, "--liver " + o.liverMask);
+    options.liver = &liver;
+  }
   const auto result =
       segmentation::segmentLesionFromClick(image, pointOption(o.click, "--click"), options, ctx.progress);
   ctx.progress->finish();
@@ -135,6 +142,9 @@ void addSegmentCommands(CLI::App& app, AppContext& ctx) {
   lesionCmd->add_option("-o,--output", lesion->output, "Output mask .nii.gz, .nii, .nrrd or .mha")->required();
   lesionCmd->add_option("--radius", lesion->maxRadiusMm, "Search sphere radius around the click, mm")
       ->capture_default_str();
+  lesionCmd->add_option("--liver", lesion->liverMask,
+                        "Liver mask (e.g. from segment-liver): the lesion is kept within it (3 mm tolerance) and its "
+                        "transition rim may reach further without leaking into the diaphragm or stomach");
   lesionCmd->callback([lesion, &ctx] { runSegmentLesion(*lesion, ctx); });
 }
 
