@@ -10,7 +10,6 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -199,68 +198,6 @@ void floodFromMarkers(std::vector<std::uint8_t>& labels, const std::vector<float
   }
 }
 
-// Fills every slice across `axis` with the convex hull of the mask's voxels in it: a lesion's outline is convex
-// where a part of it (necrosis, a viable rim nearly as dense as the parenchyma) departs too little to be grown.
-core::Mask sliceHulls(const core::Mask& m, int axis) {
-  const auto& g = m.geometry;
-  const int a0 = axis == 0 ? 1 : 0, a1 = axis == 2 ? 1 : 2;
-  core::Mask out = m;
-  using P = std::array<long, 2>;
-  auto cross = [](const P& o, const P& a, const P& b) {
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  };
-  for (std::size_t s = 0; s < g.size[axis]; ++s) {
-    std::vector<P> pts;
-    for (std::size_t u = 0; u < g.size[a0]; ++u)
-      for (std::size_t w = 0; w < g.size[a1]; ++w) {
-        std::size_t idx[3];
-        idx[axis] = s;
-        idx[a0] = u;
-        idx[a1] = w;
-        if (m.at(idx[0], idx[1], idx[2]))
-          pts.push_back({long(u), long(w)});
-      }
-    if (pts.size() < 3)
-      continue;
-    std::sort(pts.begin(), pts.end());
-    std::vector<P> hull(2 * pts.size());
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      while (k >= 2 && cross(hull[k - 2], hull[k - 1], pts[i]) <= 0)
-        --k;
-      hull[k++] = pts[i];
-    }
-    for (std::size_t i = pts.size() - 1, t = k + 1; i > 0; --i) {
-      while (k >= t && cross(hull[k - 2], hull[k - 1], pts[i - 1]) <= 0)
-        --k;
-      hull[k++] = pts[i - 1];
-    }
-    hull.resize(k - 1);
-    if (hull.size() < 3)
-      continue;
-    long lo0 = pts.front()[0], hi0 = pts.back()[0], lo1 = pts[0][1], hi1 = pts[0][1];
-    for (const auto& p : pts) {
-      lo1 = std::min(lo1, p[1]);
-      hi1 = std::max(hi1, p[1]);
-    }
-    for (long u = lo0; u <= hi0; ++u)
-      for (long w = lo1; w <= hi1; ++w) {
-        const P q{u, w};
-        bool inside = true;
-        for (std::size_t h = 0; h < hull.size() && inside; ++h)
-          inside = cross(hull[h], hull[(h + 1) % hull.size()], q) >= 0;
-        if (inside) {
-          std::size_t idx[3];
-          idx[axis] = s;
-          idx[a0] = std::size_t(u);
-          idx[a1] = std::size_t(w);
-          out.at(idx[0], idx[1], idx[2]) = 1;
-        }
-      }
-  }
-  return out;
-}
-
 } // namespace
 
 LesionClickResult segmentLesionFromClick(const core::Image& image, const core::Vec3& clickLps,
@@ -446,7 +383,10 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
         (tissue || far) && inLiver.voxels[v] && lesionDist[v] <= rimMm && dist[v] <= options.maxRadiusMm ? 1 : 0;
   }
   lesion = geodesicDilate(lesion, maskOr(allowed, lesion), std::numeric_limits<int>::max());
-  lesion = sliceHulls(sliceHulls(sliceHulls(lesion, 2), 1), 0);
+  // A lesion's outline is convex where a part of it (necrosis, a viable rim nearly as dense as the parenchyma) departs
+  // too little to be grown: every slice in each plane is filled to its convex hull.
+  for (int axis : {2, 1, 0})
+    lesion = maskOr(lesion, convexHullPerSlice(lesion, axis));
   for (std::size_t v = 0; v < dist.size(); ++v)
     if (fatAir.voxels[v] || !inLiver.voxels[v] || (valley.voxels[v] && labels[v] != 1) ||
         (fatDist[v] <= kWallMm && !allowed.voxels[v] && labels[v] != 1))
