@@ -34,49 +34,26 @@ namespace {
 
 constexpr double kEdgeBlendMm = 3.0; // in-painting fades into the original over this distance
 
-struct IndexBox {
-  std::array<std::size_t, 3> lo{};
-  std::array<std::size_t, 3> hi{}; // inclusive
-};
+using core::IndexBox;
 
+// The lesion's bounding box widened by marginMm, rounded up per axis (no extra voxel when the margin is 0).
 IndexBox maskBox(const core::Mask& mask, double marginMm) {
   const auto& g = mask.geometry;
-  std::array<std::size_t, 3> lo{g.size[0], g.size[1], g.size[2]}, hi{0, 0, 0};
-  bool any = false;
-  for (std::size_t k = 0; k < g.size[2]; ++k)
-    for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i)
-        if (mask.at(i, j, k)) {
-          any = true;
-          const std::array<std::size_t, 3> idx{i, j, k};
-          for (int c = 0; c < 3; ++c) {
-            lo[c] = std::min(lo[c], idx[c]);
-            hi[c] = std::max(hi[c], idx[c]);
-          }
-        }
-  if (!any)
+  const IndexBox tight = core::boundingBox(mask);
+  if (tight.empty)
     throw Error(ErrorCode::InvalidArgument, "lesion mask is empty");
-  IndexBox box;
+  IndexBox box = tight;
   for (int c = 0; c < 3; ++c) {
     const auto m = static_cast<std::size_t>(std::ceil(marginMm / g.spacingMm[c]));
-    box.lo[c] = lo[c] > m ? lo[c] - m : 0;
-    box.hi[c] = std::min(hi[c] + m, g.size[c] - 1);
+    box.lo[c] = tight.lo[c] > m ? tight.lo[c] - m : 0;
+    box.hi[c] = std::min(tight.hi[c] + m, g.size[c] - 1);
   }
   return box;
 }
 
 // Signed distance (mm, negative inside) to the mask surface within box, as a dense array over the box.
 std::vector<float> signedDistanceInBox(const core::Mask& mask, const IndexBox& box) {
-  core::ImageGeometry g = mask.geometry;
-  core::Mask crop;
-  crop.geometry = g;
-  crop.geometry.size = {box.hi[0] - box.lo[0] + 1, box.hi[1] - box.lo[1] + 1, box.hi[2] - box.lo[2] + 1};
-  crop.geometry.originLps = g.indexToLps({double(box.lo[0]), double(box.lo[1]), double(box.lo[2])});
-  crop.voxels.resize(crop.geometry.voxelCount());
-  for (std::size_t k = 0; k < crop.geometry.size[2]; ++k)
-    for (std::size_t j = 0; j < crop.geometry.size[1]; ++j)
-      for (std::size_t i = 0; i < crop.geometry.size[0]; ++i)
-        crop.at(i, j, k) = mask.at(i + box.lo[0], j + box.lo[1], k + box.lo[2]);
+  const core::Mask crop = core::crop(mask, box);
   using MaskImage = itk::Image<std::uint8_t, 3>;
   using DistanceImage = itk::Image<float, 3>;
   auto filter = itk::SignedMaurerDistanceMapImageFilter<MaskImage, DistanceImage>::New();
