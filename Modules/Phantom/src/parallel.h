@@ -1,17 +1,12 @@
 #pragma once
-// Runs body(0..n-1) on worker threads. Progress is reported (and cancellation checked) from the calling thread
-// only, so core::reportProgress may throw there; the workers then stop at their next item and the error is
-// rethrown after they joined. The first exception of a worker is rethrown the same way.
-#include "vestige/core/progress.h"
+// Helpers for the phantom's per-slice parallel work (core::parallelFor runs it).
+#include "vestige/core/parallel.h"
 
-#include <cstddef>
-#include <functional>
-#include <string_view>
+#include <cstdint>
 
 namespace vestige::phantom::detail {
 
-void parallelFor(std::size_t n, unsigned threads, core::Progress* progress, std::string_view stage,
-                 const std::function<void(std::size_t)>& body);
+using core::parallelFor;
 
 // A well-mixed 64-bit value from a seed and a stream number (SplitMix64), for per-slice random generators that
 // make the output independent of the number of threads.
