@@ -65,6 +65,9 @@ constexpr double kCavaMarginMm = 1.5;
 // bowel and muscles, as dark, touch it over a small part of theirs (at most 0.23).
 constexpr double kEdgeTumourRadiusMm = 4.0;
 constexpr double kMinEdgeTumourContact = 0.3;
+// Steps (working voxels) of parenchyma regrown beyond a tumour added at the liver's edge: more leaks into the
+// stomach wall and the heart's muscle, which touch such tumours (3D-IRCADb 17: 3 steps Dice 0.9513 but +2.8 % volume).
+constexpr int kBeyondTumourSteps = 2;
 // Deepest dome tumour filled between the liver and the lung; the heart, above the left lobe, is taller.
 constexpr double kDomeClimbMm = 40.0;
 
@@ -427,9 +430,14 @@ core::Mask growLiver(const core::Image& image, const core::Image& denseFrac, con
   liver = maskAnd(dilateMm(liver, kBridgeRadiusMm + 0.5 * voxel), parenchyma);
   liver = largestComponent(geodesicDilate(liver, parenchyma, kRegrowSteps));
   core::reportProgress(progress, "liver: tumours and vessels", 0.7);
+  const core::Mask grown = liver;
   liver = maskOr(liver, treatedTumour(image, denseFrac, body, liver, model));
   liver = maskOr(liver, maskAnd(domeClimb(image, liver, kDomeClimbMm), body));
   liver = maskOr(liver, edgeTumours(image, body, liver, model));
+  // Parenchyma that the growth could only have reached through a tumour (the thin tip of the left lobe beyond a
+  // tumour under the heart) is regrown from the tumours just added.
+  const core::Mask tumours = maskAndNot(liver, grown);
+  liver = maskOr(liver, geodesicDilate(tumours, maskOr(tumours, maskAndNot(parenchyma, liver)), kBeyondTumourSteps));
   // Close the outline over tumours and vessels, but only with tissue (not fat, fat-mixed voxels or air) and
   // nothing brighter than enhanced vessels; vessels (brighter than the parenchyma) only where the liver surrounds
   // them, so that the portal vein at the hilum and the heart above the dome stay out.
