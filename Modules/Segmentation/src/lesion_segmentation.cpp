@@ -5,6 +5,7 @@
 
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
+#include "vestige/core/parallel.h"
 
 #include <itkGradientMagnitudeRecursiveGaussianImageFilter.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
@@ -54,6 +55,8 @@ constexpr double kValleyReachMm = 3.0;
 // With a liver mask: the liver's parenchyma around the lesion is sampled this far from the watershed region.
 constexpr double kLocalParenchymaMinMm = 8.0;
 constexpr double kLocalParenchymaMaxMm = 20.0;
+// Re-seeding: seeds a third of the first result's equivalent radius from its centroid, well inside the lesion.
+constexpr double kReseedFraction = 1.0 / 3.0;
 
 struct Crop {
   core::Image image;
@@ -198,10 +201,8 @@ void floodFromMarkers(std::vector<std::uint8_t>& labels, const std::vector<float
   }
 }
 
-} // namespace
-
-LesionClickResult segmentLesionFromClick(const core::Image& image, const core::Vec3& clickLps,
-                                         const LesionClickOptions& options, core::Progress* progress) {
+LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& clickLps,
+                                  const LesionClickOptions& options, core::Progress* progress) {
   const core::Vec3 clickIndex = image.geometry.lpsToIndex(clickLps);
   if (image.empty() || !image.geometry.contains(clickIndex))
     throw core::Error(core::ErrorCode::InvalidArgument,
@@ -402,6 +403,74 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
           result.mask.at(i + crop.offset[0], j + crop.offset[1], k + crop.offset[2]) = 1;
   result.volumeMl = core::maskVolumeMl(result.mask);
   core::reportProgress(progress, "lesion: done", 1.0);
+  return result;
+}
+
+// Seeds spread over a first result: its centroid and the points kReseedFraction of its equivalent radius away along
+// each axis that lie inside it (LPS mm).
+std::vector<core::Vec3> reseedPoints(const core::Mask& first) {
+  const auto& g = first.geometry;
+  const core::IndexBox box = core::boundingBox(first);
+  core::Vec3 sum{0, 0, 0};
+  double n = 0.0;
+  for (std::size_t k = box.lo[2]; k <= box.hi[2]; ++k)
+    for (std::size_t j = box.lo[1]; j <= box.hi[1]; ++j)
+      for (std::size_t i = box.lo[0]; i <= box.hi[0]; ++i)
+        if (first.at(i, j, k)) {
+          sum = core::add(sum, g.indexToLps({double(i), double(j), double(k)}));
+          n += 1.0;
+        }
+  const core::Vec3 centre = core::scale(sum, 1.0 / n);
+  const double step = kReseedFraction * equivalentRadiusMm(first);
+  std::vector<core::Vec3> seeds{centre};
+  for (int axis = 0; axis < 3; ++axis)
+    for (const double sign : {-1.0, 1.0}) {
+      core::Vec3 p = centre;
+      p[axis] += sign * step;
+      const core::Vec3 index = g.lpsToIndex(p);
+      if (g.contains(index) && first.at(std::size_t(std::lround(index[0])), std::size_t(std::lround(index[1])),
+                                        std::size_t(std::lround(index[2]))))
+        seeds.push_back(p);
+    }
+  return seeds;
+}
+
+} // namespace
+
+LesionClickResult segmentLesionFromClick(const core::Image& image, const core::Vec3& clickLps,
+                                         const LesionClickOptions& options, core::Progress* progress) {
+  core::SubProgress firstProgress(progress, 0.0, options.reseed ? 0.2 : 1.0);
+  LesionClickResult result = segmentFromSeed(image, clickLps, options, &firstProgress);
+  if (!options.reseed || core::countNonZero(result.mask) == 0)
+    return result;
+  // The outline from one seed depends on where the seed is (the intensities sampled around it, the lesion marker
+  // grown from it): the same lesion clicked elsewhere gave Dice 0.836-0.861 against one manual mask. Seeds spread
+  // over the first result vote, and a voxel is lesion when at least half the runs say so, which makes the result
+  // nearly independent of the click. A seed that finds no lesion (on a septum, a calcification) does not vote.
+  const std::vector<core::Vec3> seeds = reseedPoints(result.mask);
+  std::vector<core::Mask> runs(seeds.size());
+  core::SubProgress seedProgress(progress, 0.2, 1.0);
+  core::parallelFor(seeds.size(), 0, &seedProgress, "lesion: re-seeding", [&](std::size_t s) {
+    try {
+      runs[s] = segmentFromSeed(image, seeds[s], options, nullptr).mask;
+    } catch (const core::Error& e) {
+      if (e.code() != core::ErrorCode::InconsistentData)
+        throw;
+    }
+  });
+  std::vector<std::uint8_t> votes(result.mask.voxels.size(), 0);
+  int voters = 0;
+  for (const core::Mask& run : runs)
+    if (!run.voxels.empty()) {
+      for (std::size_t v = 0; v < votes.size(); ++v)
+        votes[v] = std::uint8_t(votes[v] + run.voxels[v]);
+      ++voters;
+    }
+  if (voters == 0)
+    return result;
+  for (std::size_t v = 0; v < votes.size(); ++v)
+    result.mask.voxels[v] = 2 * int(votes[v]) >= voters ? 1 : 0;
+  result.volumeMl = core::maskVolumeMl(result.mask);
   return result;
 }
 

@@ -20,6 +20,10 @@ struct LesionClickOptions {
   double liverToleranceMm = 3.0; // an automatic liver misses a few mm of a tumour at its edge
   double rimMm = 8.0;            // the rim reaches this far beyond the watershed region without a liver
   double liverRimMm = 9.0;       // and this far with one
+  // Re-run from up to seven seeds spread over the first result (its centroid and six points around it) and keep
+  // the voxels at least half the runs find: the outline no longer depends on where in the lesion the click fell.
+  // About eight times the work of one run.
+  bool reseed = true;
 };
 
 struct LesionClickResult {
