@@ -1,8 +1,9 @@
 #pragma once
 // Semi-automatic lesion segmentation from one click: a marker-based watershed inside a sphere around the click
 // (lesion marker grown from the click, background marker from fat, air and parenchyma-like tissue), widened by the
-// transition rim and made slice-wise convex. Hypo- and hyper-dense lesions are both handled: the side is decided by
-// comparing the intensity at the click with the surrounding tissue.
+// transition rim and made slice-wise convex; then run again from seeds spread over that result and voted, so that
+// the outline does not depend on where in the lesion the click fell. Hypo- and hyper-dense lesions are both
+// handled: the side is decided by comparing the intensity at the click with the surrounding tissue.
 #include "vestige/core/image.h"
 #include "vestige/core/progress.h"
 
