@@ -213,7 +213,7 @@ core::Mask ballMask(const core::ImageGeometry& g, const core::Vec3& centreLps, d
   return m;
 }
 
-core::Mask resolveMark(const LesionMark& mark, const core::Image& baseline) {
+core::Mask resolveMark(const LesionMark& mark, const core::Image& baseline, const core::Mask* baselineLiver) {
   const std::string ctx = "lesion " + mark.id;
   core::Mask mask;
   switch (mark.kind) {
@@ -221,9 +221,12 @@ core::Mask resolveMark(const LesionMark& mark, const core::Image& baseline) {
     mask = dicom::conformMask(dicom::loadMask(mark.maskFile), baseline.geometry,
                               ctx + " (" + mark.maskFile.string() + ")");
     break;
-  case MarkKind::Click:
-    mask = segmentation::segmentLesionFromClick(baseline, mark.centreLps).mask;
+  case MarkKind::Click: {
+    segmentation::LesionClickOptions options;
+    options.liver = baselineLiver;
+    mask = segmentation::segmentLesionFromClick(baseline, mark.centreLps, options).mask;
     break;
+  }
   case MarkKind::Point:
   case MarkKind::Line:
     if (!baseline.geometry.contains(baseline.geometry.lpsToIndex(mark.centreLps)))

@@ -124,7 +124,7 @@ core::Mask lesionMask(const LesionSpec& spec, const LoadedScan& baseline, const 
   case LesionMarkKind::Click:
     requireInside(g, spec.clickLps, spec.key + ".click");
     core::reportProgress(progress, "Lesion " + spec.id + " from one click", 0.0);
-    mask = lesions::resolveMark(lesions::clickMark(spec.id, spec.clickLps), baseline.image);
+    mask = lesions::resolveMark(lesions::clickMark(spec.id, spec.clickLps), baseline.image, &baselineLiver);
     break;
   case LesionMarkKind::Markup:
     mask = markupMask(spec, baseline.image);

@@ -58,8 +58,10 @@ struct Markup {
 // The site's full baseline extent on the baseline grid: the mask (conformed to the grid) for mask marks, the
 // one-click segmentation for clicks, a ball of the given diameter for points and of the line's length around its
 // midpoint for lines. Throws core::Error(InvalidArgument) naming the mark when it lies outside the image or the
-// result is empty.
-[[nodiscard]] core::Mask resolveMark(const LesionMark& mark, const core::Image& baseline);
+// result is empty. baselineLiver (on the baseline grid, optional) bounds a click's segmentation as in
+// segmentation::LesionClickOptions::liver: the one-click bar of issue 5 is met with a liver bound, not without.
+[[nodiscard]] core::Mask resolveMark(const LesionMark& mark, const core::Image& baseline,
+                                     const core::Mask* baselineLiver = nullptr);
 
 // A ball of diameterMm around centreLps on grid g (voxel centres inside).
 [[nodiscard]] core::Mask ballMask(const core::ImageGeometry& g, const core::Vec3& centreLps, double diameterMm);
