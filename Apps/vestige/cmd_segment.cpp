@@ -100,7 +100,7 @@ void runSegmentLesion(const SegmentLesionOptions& o, AppContext& ctx) {
   options.maxRadiusMm = o.maxRadiusMm;
   core::Mask liver;
   if (!o.liverMask.empty()) {
-    liver = dicom::conformMask(dicom::readMaskFile(o.liverMask), image.geometry, "--liver " + o.liverMask);
+    liver = dicom::conformMask(dicom::loadMask(o.liverMask), image.geometry, "--liver " + o.liverMask);
     options.liver = &liver;
   }
   const auto result =

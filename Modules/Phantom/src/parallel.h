@@ -1,12 +1,8 @@
 #pragma once
 // Helpers for the phantom's per-slice parallel work (core::parallelFor runs it).
-#include "vestige/core/parallel.h"
-
 #include <cstdint>
 
 namespace vestige::phantom::detail {
-
-using core::parallelFor;
 
 // A well-mixed 64-bit value from a seed and a stream number (SplitMix64), for per-slice random generators that
 // make the output independent of the number of threads.

@@ -6,6 +6,7 @@
 #include "nifti_writer.h"
 #include "parallel.h"
 #include "render.h"
+#include "vestige/core/parallel.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
@@ -122,7 +123,7 @@ core::ImageGeometry followupGrid(const Anatomy& an, const FollowupTransform& t, 
 DisplacementField trueField(const FollowupTransform& t, const core::ImageGeometry& g, unsigned threads,
                             core::Progress* progress) {
   DisplacementField field{g, std::vector<std::array<float, 3>>(g.voxelCount())};
-  parallelFor(g.size[2], threads, progress, "displacement field", [&](std::size_t k) {
+  core::parallelFor(g.size[2], threads, progress, "displacement field", [&](std::size_t k) {
     for (std::size_t j = 0; j < g.size[1]; ++j)
       for (std::size_t i = 0; i < g.size[0]; ++i) {
         const core::Vec3 x = g.indexToLps({double(i), double(j), double(k)});
@@ -309,7 +310,7 @@ CaseTruth writePhantomCase(const fs::path& outDir, const PhantomOptions& options
   addTruthMaskJobs(jobs, root / layout::kBaselineTruth, base, an, all);
   addTruthMaskJobs(jobs, root / layout::kFollowupTruth, follow, an, followFactor);
   core::SubProgress p6(progress, 0.9, 0.99);
-  parallelFor(jobs.size(), options.threads, &p6, "writing ground truth", [&](std::size_t i) { jobs[i](); });
+  core::parallelFor(jobs.size(), options.threads, &p6, "writing ground truth", [&](std::size_t i) { jobs[i](); });
   nlohmann::json transform = transformJson(t);
   transform["seed"] = options.seed;
   transform["followup_modality"] = mr ? "MR" : "CT";

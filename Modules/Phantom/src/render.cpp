@@ -1,6 +1,7 @@
 #include "render.h"
 
 #include "parallel.h"
+#include "vestige/core/parallel.h"
 
 #include "vestige/core/error.h"
 
@@ -240,7 +241,7 @@ RenderResult render(const RenderRequest& r, core::Progress* progress) {
   // One voxel wide ramp: a surface crossing a voxel covers it partly.
   const double ramp = std::cbrt(g.voxelVolumeMm3());
   const std::size_t nx = g.size[0], ny = g.size[1];
-  parallelFor(g.size[2], r.threads, progress, "rendering", [&](std::size_t k) {
+  core::parallelFor(g.size[2], r.threads, progress, "rendering", [&](std::size_t k) {
     std::vector<float> slice(nx * ny);
     std::vector<Vec3> points(nx * ny);
     for (std::size_t j = 0; j < ny; ++j)

@@ -4,6 +4,7 @@
 #include "deformation.h"
 #include "nifti_writer.h"
 #include "parallel.h"
+#include "vestige/core/parallel.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
@@ -382,7 +383,7 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
 
   core::SubProgress fieldProgress(progress, 0.2, 0.3);
   DisplacementField field{gf, std::vector<std::array<float, 3>>(gf.voxelCount())};
-  parallelFor(gf.size[2], options.threads, &fieldProgress, "displacement field", [&](std::size_t k) {
+  core::parallelFor(gf.size[2], options.threads, &fieldProgress, "displacement field", [&](std::size_t k) {
     for (std::size_t j = 0; j < gf.size[1]; ++j)
       for (std::size_t i = 0; i < gf.size[0]; ++i) {
         const core::Vec3 x = gf.indexToLps({double(i), double(j), double(k)});
@@ -396,7 +397,7 @@ CaseTruth simulateFollowup(const BaselineInputs& inputs, const SimulateFollowupO
   core::Image follow = warpImage(changed, field, -1024.0f);
   {
     const std::size_t plane = gf.size[0] * gf.size[1];
-    parallelFor(gf.size[2], options.threads, progress, "noise", [&](std::size_t k) {
+    core::parallelFor(gf.size[2], options.threads, progress, "noise", [&](std::size_t k) {
       std::mt19937_64 local(mixSeed(options.seed, 1000 + k));
       const std::vector<float> n = textureNoise(gf.size[0], gf.size[1], 1, 9.0, local);
       for (std::size_t p = 0; p < plane; ++p) {

@@ -1,6 +1,7 @@
 #include "vestige/segmentation/lesion_segmentation.h"
 
 #include "intensity_stats.h"
+#include "vestige/segmentation/mask_metrics.h"
 #include "vestige/segmentation/mask_ops.h"
 
 #include "vestige/core/error.h"
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <queue>
 
 namespace vestige::segmentation {
@@ -59,21 +61,17 @@ constexpr double kLocalParenchymaMaxMm = 20.0;
 constexpr double kReseedFraction = 1.0 / 3.0;
 
 struct Crop {
+  core::IndexBox box; // in the full image
   core::Image image;
-  core::Size3 offset{0, 0, 0};
 };
 
 Crop cropAround(const core::Image& image, const core::Vec3& centreIndex, double radiusMm) {
-  const auto& g = image.geometry;
-  core::IndexBox box;
-  box.empty = false;
-  for (int a = 0; a < 3; ++a) {
-    const long r = long(std::ceil(radiusMm / g.spacingMm[a])) + 1;
-    const long centre = std::lround(centreIndex[a]);
-    box.lo[a] = std::size_t(std::max(0L, centre - r));
-    box.hi[a] = std::size_t(std::min(long(g.size[a]) - 1, centre + r));
-  }
-  return {core::crop(image, box), box.lo};
+  core::IndexBox voxel;
+  voxel.empty = false;
+  for (int a = 0; a < 3; ++a)
+    voxel.lo[a] = voxel.hi[a] = std::size_t(std::lround(centreIndex[a]));
+  const core::IndexBox box = core::grow(voxel, image.geometry, radiusMm);
+  return {box, core::crop(image, box)};
 }
 
 core::Image smooth(const core::Image& image, double sigmaMm) {
@@ -269,7 +267,7 @@ LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& cl
   const core::Mask opened = openMm(candidate, options.openingRadiusMm);
   const Components comps = connectedComponents(opened);
   const core::Vec3 localClick =
-      core::sub(clickIndex, core::Vec3{double(crop.offset[0]), double(crop.offset[1]), double(crop.offset[2])});
+      core::sub(clickIndex, core::Vec3{double(crop.box.lo[0]), double(crop.box.lo[1]), double(crop.box.lo[2])});
   const std::size_t clickVoxel =
       sm.linearIndex(std::size_t(std::lround(localClick[0])), std::size_t(std::lround(localClick[1])),
                      std::size_t(std::lround(localClick[2])));
@@ -355,12 +353,7 @@ LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& cl
   double rimReferenceHu = result.surroundingHu;
   core::Mask inLiver(g, 1);
   if (options.liver) {
-    core::IndexBox box;
-    box.empty = false;
-    box.lo = crop.offset;
-    for (int a = 0; a < 3; ++a)
-      box.hi[a] = crop.offset[a] + g.size[a] - 1;
-    const auto liverDist = distanceToMaskMm(core::crop(*options.liver, box));
+    const auto liverDist = distanceToMaskMm(core::crop(*options.liver, crop.box));
     if (liverDist[clickVoxel] <= options.liverToleranceMm) {
       for (std::size_t v = 0; v < dist.size(); ++v)
         inLiver.voxels[v] = liverDist[v] <= options.liverToleranceMm ? 1 : 0;
@@ -400,7 +393,7 @@ LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& cl
     for (std::size_t j = 0; j < g.size[1]; ++j)
       for (std::size_t i = 0; i < g.size[0]; ++i)
         if (lesion.at(i, j, k))
-          result.mask.at(i + crop.offset[0], j + crop.offset[1], k + crop.offset[2]) = 1;
+          result.mask.at(i + crop.box.lo[0], j + crop.box.lo[1], k + crop.box.lo[2]) = 1;
   result.volumeMl = core::maskVolumeMl(result.mask);
   core::reportProgress(progress, "lesion: done", 1.0);
   return result;
@@ -410,17 +403,7 @@ LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& cl
 // each axis that lie inside it (LPS mm).
 std::vector<core::Vec3> reseedPoints(const core::Mask& first) {
   const auto& g = first.geometry;
-  const core::IndexBox box = core::boundingBox(first);
-  core::Vec3 sum{0, 0, 0};
-  double n = 0.0;
-  for (std::size_t k = box.lo[2]; k <= box.hi[2]; ++k)
-    for (std::size_t j = box.lo[1]; j <= box.hi[1]; ++j)
-      for (std::size_t i = box.lo[0]; i <= box.hi[0]; ++i)
-        if (first.at(i, j, k)) {
-          sum = core::add(sum, g.indexToLps({double(i), double(j), double(k)}));
-          n += 1.0;
-        }
-  const core::Vec3 centre = core::scale(sum, 1.0 / n);
+  const core::Vec3 centre = centroidLps(first);
   const double step = kReseedFraction * equivalentRadiusMm(first);
   std::vector<core::Vec3> seeds{centre};
   for (int axis = 0; axis < 3; ++axis)
@@ -448,24 +431,31 @@ LesionClickResult segmentLesionFromClick(const core::Image& image, const core::V
   // over the first result vote, and a voxel is lesion when at least half the runs say so, which makes the result
   // nearly independent of the click. A seed that finds no lesion (on a septum, a calcification) does not vote.
   const std::vector<core::Vec3> seeds = reseedPoints(result.mask);
-  std::vector<core::Mask> runs(seeds.size());
+  std::vector<std::uint8_t> votes(result.mask.voxels.size(), 0);
+  int voters = 0;
+  std::mutex votesMutex;
   core::SubProgress seedProgress(progress, 0.2, 1.0);
   core::parallelFor(seeds.size(), 0, &seedProgress, "lesion: re-seeding", [&](std::size_t s) {
+    core::Mask run;
     try {
-      runs[s] = segmentFromSeed(image, seeds[s], options, nullptr).mask;
+      run = segmentFromSeed(image, seeds[s], options, nullptr).mask;
     } catch (const core::Error& e) {
       if (e.code() != core::ErrorCode::InconsistentData)
         throw;
+      return;
     }
+    const core::IndexBox box = core::boundingBox(run);
+    const std::lock_guard<std::mutex> lock(votesMutex);
+    ++voters;
+    if (box.empty)
+      return;
+    for (std::size_t k = box.lo[2]; k <= box.hi[2]; ++k)
+      for (std::size_t j = box.lo[1]; j <= box.hi[1]; ++j)
+        for (std::size_t i = box.lo[0]; i <= box.hi[0]; ++i) {
+          const std::size_t v = run.linearIndex(i, j, k);
+          votes[v] = std::uint8_t(votes[v] + run.voxels[v]);
+        }
   });
-  std::vector<std::uint8_t> votes(result.mask.voxels.size(), 0);
-  int voters = 0;
-  for (const core::Mask& run : runs)
-    if (!run.voxels.empty()) {
-      for (std::size_t v = 0; v < votes.size(); ++v)
-        votes[v] = std::uint8_t(votes[v] + run.voxels[v]);
-      ++voters;
-    }
   if (voters == 0)
     return result;
   for (std::size_t v = 0; v < votes.size(); ++v)
