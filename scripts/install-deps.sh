@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Vestige needs to build, test and benchmark, when any is missing.
 # Needs root (or sudo) only when something must be installed. Non-interactive.
+# Packages are installed without their Recommends, so everything the build links must be named here or be in the
+# Depends chain of what is: scripts/check-link-deps.sh (the test install.link_deps) checks that.
+# Usage: scripts/install-deps.sh          install what is missing
+#        scripts/install-deps.sh --list   print the package names, one per line
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libinsighttoolkit5-dev libvtk9-dev libdcmtk-dev libgdcm-dev libgdcm-tools libgtest-dev libgmock-dev
+  # A Recommends of libinsighttoolkit5-dev, yet ITK's exported link interface names -lfftw3 and -lfftw3f.
+  libfftw3-dev
   libcli11-dev nlohmann-json3-dev libcairo2-dev
   xvfb xauth dcmtk dicom3tools elastix plastimatch python3-numpy
 )
+if [[ ${1:-} == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
