@@ -3,6 +3,7 @@
 #include "app_context.h"
 
 #include "vestige/core/error.h"
+#include "vestige/core/version.h"
 
 #include <CLI/CLI.hpp>
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"vestige - plan liver surgery after chemotherapy: carry every original lesion site onto today's scan.\n"
                "Not a certified medical device."};
-  cli.set_version_flag("--version", "vestige 0.1.0");
+  cli.set_version_flag("--version", std::string("vestige ") + vestige::core::kVersion);
   cli.require_subcommand(1);
   bool verbose = false;
   bool quiet = false;

@@ -1,6 +1,7 @@
 #include "vestige/dicom/series_writer.h"
 
 #include "vestige/core/error.h"
+#include "vestige/core/version.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -148,7 +149,7 @@ void fillCommon(DcmDataset& ds, const ResolvedInfo& r, const fs::path& file) {
   // General Equipment
   put(ds, DCM_Manufacturer, "Vestige", file);
   put(ds, DCM_ManufacturerModelName, "vestige synthetic", file);
-  put(ds, DCM_SoftwareVersions, "0.1.0", file);
+  put(ds, DCM_SoftwareVersions, core::kVersion, file);
   // General Image / Acquisition
   put(ds, DCM_ContentDate, i.studyDate, file);
   put(ds, DCM_ContentTime, i.studyTime, file);

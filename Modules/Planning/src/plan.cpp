@@ -2,6 +2,7 @@
 
 #include "plan_inputs.h"
 #include "vestige/core/error.h"
+#include "vestige/core/version.h"
 #include "vestige/planning/resection.h"
 #include "vestige/registration/registration.h"
 #include "vestige/registration/registration_io.h"
@@ -27,8 +28,6 @@ namespace {
 
 // Follow-up CT values below this are air or lung, never liver.
 constexpr float kAirOrLungHu = -300.0F;
-
-constexpr const char* kVersion = "0.1.0";
 
 std::string utcNow() {
   const std::time_t t = std::time(nullptr);
@@ -107,7 +106,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   const auto start = std::chrono::steady_clock::now();
   PlanRun run;
   PlanSummary& p = run.summary;
-  p.vestigeVersion = kVersion;
+  p.vestigeVersion = core::kVersion;
   p.createdUtc = utcNow();
   p.heightCm = c.patient.heightCm;
   p.weightKg = c.patient.weightKg;
@@ -151,10 +150,15 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   core::SubProgress regProgress(progress, 0.30, 0.85);
   const registration::RegistrationResult reg = registration::registerImages(inputs, regOptions, &regProgress);
   const fs::path regDir = outDir / "registration";
-  registration::saveRegistration(reg, {c.baseline.series.string(), c.followup.series.string(), "", ""}, regDir);
+  // The follow-up is the fixed image (the transform maps follow-up LPS to baseline LPS), the baseline the moving one.
+  const auto pathOf = [](const std::optional<fs::path>& f) { return f ? f->string() : std::string(); };
+  registration::saveRegistration(
+      reg, {c.followup.series.string(), c.baseline.series.string(), pathOf(c.followupLiver), pathOf(c.baselineLiver)},
+      regDir);
   p.registration.seconds = reg.seconds;
   p.registration.minJacobian = reg.jacobianMin;
   p.registration.maxJacobian = reg.jacobianMax;
+  p.registration.repairedFoldVoxels = reg.repairedFoldVoxels;
   p.registration.liverDice = reg.diceAfter;
   p.registration.metric = reg.metric;
   p.registration.folder = regDir.string();

@@ -142,6 +142,7 @@ std::string planToJson(const PlanSummary& p) {
        {{"seconds", p.registration.seconds},
         {"min_jacobian", p.registration.minJacobian},
         {"max_jacobian", p.registration.maxJacobian},
+        {"repaired_fold_voxels", p.registration.repairedFoldVoxels},
         {"liver_dice", optionalNumber(p.registration.liverDice)},
         {"metric", p.registration.metric},
         {"folder", p.registration.folder}}},
@@ -210,6 +211,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
     p.registration.seconds = reg.at("seconds").get<double>();
     p.registration.minJacobian = reg.at("min_jacobian").get<double>();
     p.registration.maxJacobian = reg.at("max_jacobian").get<double>();
+    p.registration.repairedFoldVoxels = reg.value("repaired_fold_voxels", std::size_t{0});
     p.registration.liverDice = optionalNumber(reg.at("liver_dice"));
     p.registration.metric = reg.at("metric").get<std::string>();
     p.registration.folder = reg.at("folder").get<std::string>();

@@ -381,6 +381,8 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
       v = runDemons(fixed, moving, *affine, setup, &result.stages);
     }
     const std::size_t repaired = unfoldField(*v, kMinDeterminant, kUnfoldRounds);
+    if (!perturbed)
+      result.repairedFoldVoxels = repaired;
     if (repaired > 0 && !perturbed)
       result.notes.push_back("the deformation was smoothed at " + std::to_string(repaired) +
                              " voxel(s) where it folded or nearly did (gas, edge of the field of view)");

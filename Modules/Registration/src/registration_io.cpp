@@ -100,6 +100,7 @@ json statsToJson(const RegistrationResult& r, const RegistrationProvenance& p) {
                {{"min", r.jacobianMin},
                 {"max", r.jacobianMax},
                 {"folding_fraction", r.foldingFraction},
+                {"repaired_fold_voxels", r.repairedFoldVoxels},
                 {"region", r.jacobianInLiver ? "fixed liver mask" : "registration region (body)"}}},
               {"seconds", r.seconds},
               {"notes", r.notes},
@@ -133,6 +134,7 @@ void statsFromJson(const json& j, RegistrationResult& r, const std::string& cont
     r.jacobianMin = jac.at("min").get<double>();
     r.jacobianMax = jac.at("max").get<double>();
     r.foldingFraction = jac.at("folding_fraction").get<double>();
+    r.repairedFoldVoxels = jac.value("repaired_fold_voxels", std::size_t{0});
     r.jacobianInLiver = jac.at("region").get<std::string>() == "fixed liver mask";
     if (j.at("dice").contains("before"))
       r.diceBefore = j["dice"]["before"].get<double>();

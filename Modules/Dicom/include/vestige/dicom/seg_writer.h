@@ -5,6 +5,7 @@
 // and passes dciodvfy.
 #include "vestige/core/image.h"
 #include "vestige/core/progress.h"
+#include "vestige/core/version.h"
 #include "vestige/dicom/catalog.h"
 
 #include <array>
@@ -29,7 +30,7 @@ struct DerivedSeriesInfo {
   std::string seriesInstanceUid; // generated when empty
   std::string manufacturer = "Vestige";
   std::string modelName = "vestige";
-  std::string softwareVersion = "0.1.0";
+  std::string softwareVersion = core::kVersion;
   std::string contentLabel = "VESTIGE"; // SEG ContentLabel (CS: upper case, digits, '_' and space)
   std::string contentDescription;
 };

@@ -56,6 +56,7 @@ struct RegistrationSummary {
   double seconds = 0.0;
   double minJacobian = 0.0; // inside the follow-up liver
   double maxJacobian = 0.0;
+  std::size_t repairedFoldVoxels = 0; // smoothed where the deformation folded, before the Jacobians were taken
   std::optional<double> liverDice; // warped baseline liver vs follow-up liver, when both exist
   std::string metric;
   std::string folder; // OUT/registration

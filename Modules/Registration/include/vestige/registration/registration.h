@@ -64,6 +64,9 @@ struct RegistrationResult {
   double jacobianMin = 1.0;
   double jacobianMax = 1.0;
   double foldingFraction = 0.0;
+  // Voxels of the deformation where it folded or nearly did and was smoothed before the statistics above were
+  // taken (0: none); a report must not say "no folding" without this figure.
+  std::size_t repairedFoldVoxels = 0;
   bool jacobianInLiver = false;
   std::optional<double> diceBefore; // liver masks, after initialisation only vs. after registration
   std::optional<double> diceAfter;
