@@ -1,6 +1,7 @@
 #include "vestige/dicom/catalog.h"
 
 #include "dcmtk_util.h"
+#include "text_decode.h"
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
 
@@ -149,12 +150,19 @@ void checkPixelDataLength(DcmDataset& ds, const InstanceHeader& h) {
     return; // compressed: checked when decoded
   const Uint32 length = pixel->getLength();
   const double expected = double(h.rows) * h.columns * h.frames * h.samplesPerPixel * (h.bitsAllocated / 8.0);
+  const std::string declared = std::to_string(h.rows) + "x" + std::to_string(h.columns) + "x" +
+                               std::to_string(h.frames) + " frames of " + std::to_string(h.bitsAllocated) + " bits (" +
+                               std::to_string(static_cast<long long>(expected)) + " bytes)";
   if (double(length) < expected)
     throw Error(ErrorCode::InvalidFormat,
-                "pixel data hold " + std::to_string(length) + " bytes but the header declares " +
-                    std::to_string(h.rows) + "x" + std::to_string(h.columns) + "x" + std::to_string(h.frames) +
-                    " frames of " + std::to_string(h.bitsAllocated) + " bits (" +
-                    std::to_string(static_cast<long long>(expected)) + " bytes)",
+                "pixel data hold " + std::to_string(length) + " bytes but the header declares " + declared,
+                h.file.string());
+  // Longer than declared (beyond the pad byte to an even length): Rows, Columns or BitsAllocated are wrong, and
+  // reading the declared part would give a plausible-looking but scrambled image.
+  if (double(length) > 2.0 * std::ceil(expected / 2.0))
+    throw Error(ErrorCode::InvalidFormat,
+                "pixel data hold " + std::to_string(length) + " bytes, more than the header declares: " + declared +
+                    "; Rows, Columns or BitsAllocated do not match the data",
                 h.file.string());
 }
 
@@ -231,6 +239,12 @@ InstanceHeader extractHeader(DcmFileFormat& ff, const fs::path& file) {
   h.localizer = contains(upperType, "LOCALIZER") || contains(upperType, "SCOUT") || contains(upperType, "TOPOGRAM");
   h.derived = upperType.rfind("DERIVED", 0) == 0;
   if (h.hasPixelData) {
+    // Only these sizes exist in DICOM images; any other value would reach the decoders (GDCM prints a warning per
+    // slice and then fails) instead of being refused here, once, with the file named.
+    if (h.bitsAllocated != 1 && h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32 &&
+        h.bitsAllocated != 64)
+      throw Error(ErrorCode::InvalidFormat,
+                  "BitsAllocated " + std::to_string(h.bitsAllocated) + " is not 1, 8, 16, 32 or 64", file.string());
     if (h.frames > 100000 || static_cast<double>(h.rows) * h.columns * h.frames > 4.0e9)
       throw Error(ErrorCode::InvalidFormat,
                   "declared image size " + std::to_string(h.rows) + "x" + std::to_string(h.columns) + "x" +
@@ -265,15 +279,16 @@ ParsedFile parseFile(const fs::path& file) {
   loadHeader(file, ff);
   p.header = extractHeader(ff, file);
   DcmDataset& ds = *ff.getDataset();
-  p.patientId = getString(ds, DCM_PatientID);
-  p.patientName = getString(ds, DCM_PatientName);
+  // Free text is decoded by the file's SpecificCharacterSet into UTF-8 (catalogs end up in JSON, HTML and PDF).
+  p.patientId = getText(ds, DCM_PatientID, ds);
+  p.patientName = getText(ds, DCM_PatientName, ds);
   p.studyUid = getString(ds, DCM_StudyInstanceUID);
   p.studyDate = isoDate(getString(ds, DCM_StudyDate));
-  p.studyDescription = getString(ds, DCM_StudyDescription);
-  p.accession = getString(ds, DCM_AccessionNumber);
+  p.studyDescription = getText(ds, DCM_StudyDescription, ds);
+  p.accession = getText(ds, DCM_AccessionNumber, ds);
   p.seriesUid = getString(ds, DCM_SeriesInstanceUID);
   p.modality = getString(ds, DCM_Modality);
-  p.seriesDescription = getString(ds, DCM_SeriesDescription);
+  p.seriesDescription = getText(ds, DCM_SeriesDescription, ds);
   p.seriesDate = isoDate(getString(ds, DCM_SeriesDate));
   p.frameOfReference = getString(ds, DCM_FrameOfReferenceUID);
   p.seriesNumber = static_cast<int>(getLong(ds, DCM_SeriesNumber, 0));
@@ -304,6 +319,10 @@ SeriesKind classify(const std::string& modality, const std::string& sopClass, bo
     return SeriesKind::StructuredReport;
   if (sopClass.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0)
     return SeriesKind::SecondaryCapture;
+  // Radiotherapy objects (RT Dose grids, RT Image, ...; SOP classes 1.2.840.10008.5.1.4.1.1.481.*) have pixels but
+  // are not scans of the patient: their frames are placed by GridFrameOffsetVector, not by per-frame positions.
+  if (modality.rfind("RT", 0) == 0 || sopClass.rfind("1.2.840.10008.5.1.4.1.1.481.", 0) == 0)
+    return SeriesKind::Other;
   if (allLocalizers)
     return SeriesKind::Localizer;
   return SeriesKind::Image;
@@ -567,7 +586,7 @@ std::string catalogToJson(const Catalog& catalog) {
     skipped.push_back({{"file", s.file.string()}, {"reason", s.reason}});
   json root = {
       {"root", catalog.root.string()}, {"files_seen", catalog.filesSeen}, {"patients", patients}, {"skipped", skipped}};
-  return root.dump(2);
+  return root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); // file names need not be UTF-8
 }
 
 std::string catalogToText(const Catalog& catalog) {

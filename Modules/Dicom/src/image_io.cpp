@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <vector>
 
 namespace fs = std::filesystem;
 using vestige::core::Error;
@@ -66,6 +67,23 @@ itk::ImageIOBase::Pointer openIo(const fs::path& path) {
   return io;
 }
 
+// Uncompressed bytes a gzip file yields (zlib ignores trailing bytes after a complete stream); -1 when the stream
+// is cut short or corrupt.
+long long gzipPayloadBytes(const fs::path& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz)
+    return -1;
+  std::vector<char> buffer(1 << 20);
+  long long total = 0;
+  int got = 0;
+  while ((got = gzread(gz, buffer.data(), unsigned(buffer.size()))) > 0)
+    total += got;
+  int status = Z_OK;
+  gzerror(gz, &status);
+  gzclose(gz);
+  return got < 0 || (status != Z_OK && status != Z_STREAM_END) ? -1 : total;
+}
+
 // ITK's NIfTI reader does not notice a file cut short (it returns the voxels it got). A NIfTI file must hold
 // vox_offset + voxel bytes; for .nii.gz the gzip trailer records the uncompressed size.
 void checkNiftiComplete(const fs::path& path, const itk::ImageIOBase& io) {
@@ -95,10 +113,17 @@ void checkNiftiComplete(const fs::path& path, const itk::ImageIOBase& io) {
     in.read(reinterpret_cast<char*>(&isize), 4);
     available = isize; // uncompressed size modulo 2^32
     const std::uint64_t expected = static_cast<std::uint64_t>(voxOffset) + imageBytes;
-    if ((expected & 0xFFFFFFFFull) != available)
+    if ((expected & 0xFFFFFFFFull) == available)
+      return;
+    // The trailer is not the stream's last 4 bytes when something follows the stream: decompress and count (slow,
+    // but only for files that are odd already).
+    const long long payload = gzipPayloadBytes(path);
+    if (payload < 0)
+      throw Error(ErrorCode::InvalidFormat, "truncated or corrupt gzip stream", path.string());
+    if (std::uint64_t(payload) < expected)
       throw Error(ErrorCode::InvalidFormat,
-                  "truncated or corrupt gzip stream (the trailer does not record the " + std::to_string(expected) +
-                      " bytes the header declares)",
+                  "the gzip stream holds " + std::to_string(payload) + " bytes but the header declares " +
+                      std::to_string(expected),
                   path.string());
     return;
   }
@@ -120,9 +145,38 @@ template <class T> core::Volume<T> readAs(const fs::path& path) {
   return core::fromItk(*reader->GetOutput());
 }
 
+// ITK's writers do not all report a short write (NIfTI's gzip layer ignores write errors: a full disk left a
+// truncated .nii.gz and exit 0). So the written file is checked before it is renamed into place: raw files must
+// hold every voxel, gzip files must decompress whole to the declared grid.
+template <class T> void verifyWritten(const fs::path& tmp, const core::Volume<T>& volume, const fs::path& path) {
+  std::error_code ec;
+  const auto bytes = fs::file_size(tmp, ec);
+  const double expected = double(volume.voxels.size()) * double(sizeof(T));
+  if (ec || (core::fullExtension(path) != ".nii.gz" && double(bytes) < expected))
+    throw Error(ErrorCode::Io,
+                "the written file is incomplete (" + std::to_string(ec ? 0 : bytes) + " bytes for " +
+                    std::to_string(static_cast<long long>(expected)) + " bytes of voxels): is the disk full?",
+                path.string());
+  if (core::fullExtension(path) != ".nii.gz")
+    return;
+  const long long payload = gzipPayloadBytes(tmp);
+  if (payload < 0 || double(payload) < expected)
+    throw Error(ErrorCode::Io,
+                "the written file is incomplete (its gzip stream " +
+                    (payload < 0 ? std::string("is cut short") : "holds " + std::to_string(payload) + " bytes") +
+                    " for " + std::to_string(static_cast<long long>(expected)) + " bytes of voxels): is the disk full?",
+                path.string());
+}
+
 template <class T> void writeAs(const core::Volume<T>& volume, const fs::path& path) {
   registerFactories();
   requireVolumeExtension(path);
+  // A detached header (.mhd + .raw, .nhdr + .raw) is two files: it cannot be written all-or-nothing.
+  const std::string ext = core::fullExtension(path);
+  if (ext == ".mhd" || ext == ".nhdr")
+    throw Error(ErrorCode::InvalidArgument,
+                "cannot write '" + ext + "' (a header with a separate data file); use .nii.gz, .nii, .nrrd or .mha",
+                path.string());
   if (volume.voxels.size() != volume.geometry.voxelCount())
     throw Error(ErrorCode::Internal,
                 "volume has " + std::to_string(volume.voxels.size()) + " voxels for a grid of " +
@@ -141,6 +195,7 @@ template <class T> void writeAs(const core::Volume<T>& volume, const fs::path& p
     // .nii.gz asks for gzip by its name; .nrrd/.mha/.nii stay raw, which is several times faster to write.
     writer->SetUseCompression(core::fullExtension(path) == ".nii.gz");
     core::translateItkErrors(ErrorCode::Io, path.string(), [&] { writer->Update(); });
+    verifyWritten(tmp, volume, path);
   });
 }
 

@@ -60,6 +60,69 @@ std::string fileList(const std::vector<const InstanceHeader*>& instances, std::s
   return out;
 }
 
+std::string numbers(const double* v, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i)
+    out += (i ? "\\" : "") + fmt(v[i], 4);
+  return out;
+}
+
+// Every number the geometry and the pixel values are built from, checked before it is used: a NaN, an infinity or
+// an absurd magnitude in a header must be refused naming the file and the key, not reach ITK/VNL (which aborts on
+// NaN matrices) or turn into an all-NaN or all-zero "CT". The bounds are physical: no patient is 100 m across,
+// and no scanner's voxel is larger than 1 m or its rescale slope outside 1e-6 .. 1e6.
+void validateNumbers(const InstanceHeader& inst, const FrameHeader& f) {
+  const std::string file = inst.file.string();
+  const std::string frame = inst.frameHeaders.size() > 1 ? " (frame " + std::to_string(f.frameIndex + 1) + ")" : "";
+  auto finite = [](const double* v, int n, double limit) {
+    for (int i = 0; i < n; ++i)
+      if (!std::isfinite(v[i]) || std::abs(v[i]) > limit)
+        return false;
+    return true;
+  };
+  if (!finite(f.positionLps.data(), 3, 1e5))
+    throw Error(ErrorCode::InvalidFormat,
+                "ImagePositionPatient" + frame + " " + numbers(f.positionLps.data(), 3) +
+                    " is not a finite position within 100 m",
+                file);
+  const Vec3 row{f.orientation[0], f.orientation[1], f.orientation[2]};
+  const Vec3 column{f.orientation[3], f.orientation[4], f.orientation[5]};
+  const double rowLength = std::sqrt(core::dot(row, row)), columnLength = std::sqrt(core::dot(column, column));
+  // Direction cosines are written with a few decimals; 1 % slack accepts rounding, not a wrong vector.
+  if (!finite(f.orientation.data(), 6, 2.0) || std::abs(rowLength - 1.0) > 0.01 || std::abs(columnLength - 1.0) > 0.01)
+    throw Error(ErrorCode::InvalidFormat,
+                "ImageOrientationPatient" + frame + " " + numbers(f.orientation.data(), 6) +
+                    ": the row and column direction cosines must be unit vectors",
+                file);
+  if (std::abs(core::dot(row, column)) > 0.01)
+    throw Error(ErrorCode::InvalidFormat,
+                "ImageOrientationPatient" + frame + " " + numbers(f.orientation.data(), 6) +
+                    ": the row and column directions are not perpendicular (parallel or skewed vectors)",
+                file);
+  if (!std::isfinite(f.rescaleSlope) || std::abs(f.rescaleSlope) < 1e-6 || std::abs(f.rescaleSlope) > 1e6)
+    throw Error(ErrorCode::InvalidFormat,
+                "RescaleSlope" + frame + " " + fmt(f.rescaleSlope, 6) +
+                    " is not a usable scale (finite, magnitude 1e-6 .. 1e6)",
+                file);
+  if (!std::isfinite(f.rescaleIntercept) || std::abs(f.rescaleIntercept) > 1e6)
+    throw Error(ErrorCode::InvalidFormat,
+                "RescaleIntercept" + frame + " " + fmt(f.rescaleIntercept, 4) + " is not finite or beyond 1e6", file);
+}
+
+void validateSpacing(const InstanceHeader& inst) {
+  const double spacing[2] = {inst.pixelSpacingRow, inst.pixelSpacingColumn};
+  for (double s : spacing)
+    if (!std::isfinite(s) || s <= 0.0 || s > 1000.0)
+      throw Error(ErrorCode::InvalidFormat,
+                  "PixelSpacing " + numbers(spacing, 2) + " is missing or not a spacing in mm (finite, 0 .. 1000)",
+                  inst.file.string());
+  for (const auto& [key, value] : {std::pair<const char*, double>{"SliceThickness", inst.sliceThicknessMm},
+                                   {"SpacingBetweenSlices", inst.spacingBetweenSlicesMm}})
+    if (!std::isfinite(value) || std::abs(value) > 1000.0)
+      throw Error(ErrorCode::InvalidFormat, std::string(key) + " " + fmt(value, 4) + " is not finite or beyond 1 m",
+                  inst.file.string());
+}
+
 // Collects the frames that make up the volume: localizers and odd-orientation minorities are dropped with a
 // note; anything that cannot be placed is refused.
 std::vector<Slice> collectSlices(const SeriesEntry& s, std::vector<std::string>& notes) {
@@ -86,6 +149,7 @@ std::vector<Slice> collectSlices(const SeriesEntry& s, std::vector<std::string>&
                     "frame " + std::to_string(f.frameIndex + 1) +
                         " has no ImagePositionPatient/ImageOrientationPatient",
                     inst->file.string());
+      validateNumbers(*inst, f);
       auto it = std::find_if(orientations.begin(), orientations.end(),
                              [&](const auto& o) { return sameOrientation(o.first, f.orientation); });
       if (it == orientations.end())
@@ -125,6 +189,7 @@ std::vector<Slice> collectSlices(const SeriesEntry& s, std::vector<std::string>&
       dropped.push_back(inst);
       continue;
     }
+    validateSpacing(*inst);
     if (inst->rows != reference->rows || inst->columns != reference->columns)
       throw Error(ErrorCode::InconsistentData,
                   "image size " + std::to_string(inst->columns) + "x" + std::to_string(inst->rows) + " differs from " +
@@ -160,6 +225,13 @@ void removeDuplicates(std::vector<Slice>& slices, const std::string& ctx, std::v
         ++copies;
         continue;
       }
+      if (prev.instance == s.instance)
+        throw Error(ErrorCode::Unsupported,
+                    "frames " + std::to_string(prev.frame->frameIndex + 1) + " and " +
+                        std::to_string(s.frame->frameIndex + 1) + " of " + s.instance->file.filename().string() +
+                        " lie at the same position: the file places its frames in a way Vestige does not read (no "
+                        "per-frame ImagePositionPatient)",
+                    s.instance->file.string());
       throw Error(ErrorCode::InconsistentData,
                   "duplicate slice position " + fmt(s.along) + " mm along the normal: " +
                       prev.instance->file.filename().string() + " and " + s.instance->file.filename().string() +

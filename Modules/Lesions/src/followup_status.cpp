@@ -169,6 +169,7 @@ FollowupAssessment assessOnGrid(const core::Image& followup, const core::Mask& p
     if (a.lesion.voxels[v])
       inLesion.push_back(followup.voxels[v]);
   a.lesionMedian = robust(inLesion).median;
+  a.referenceVolumeMl = baselineVolumeMl;
   a.volumeFraction = a.lesionVolumeMl / baselineVolumeMl;
   if (a.lesionVolumeMl < options.minVolumeMl || a.volumeFraction < options.disappearedFraction) {
     a.status = LesionStatus::Disappeared;
@@ -180,6 +181,30 @@ FollowupAssessment assessOnGrid(const core::Image& followup, const core::Mask& p
 }
 
 } // namespace
+
+FollowupAssessment assessOriginalSite(const BaselineSite& baseline, const core::Image& followup,
+                                      const core::Mask& projectedSite, const core::Mask& followupLiver,
+                                      bool sameModality, FollowupStatusOptions options) {
+  if (!core::sameGrid(baseline.mask.geometry, baseline.image.geometry, 0.01) ||
+      !core::sameGrid(baseline.liver.geometry, baseline.image.geometry, 0.01))
+    throw Error(ErrorCode::InconsistentData, "the baseline site and liver must be on the baseline image's grid",
+                "baseline site");
+  const double markMl = core::maskVolumeMl(baseline.mask);
+  if (!(markMl > 0.0))
+    throw Error(ErrorCode::InconsistentData, "the baseline site is empty", "baseline site");
+  if (sameModality && options.polarity == Polarity::Auto)
+    options.polarity = polarityOf(baseline.image, baseline.mask, baseline.liver);
+  double referenceMl = markMl;
+  try {
+    const FollowupAssessment before = assessFollowup(baseline.image, baseline.mask, baseline.liver, markMl, options);
+    if (before.status != LesionStatus::Disappeared)
+      referenceMl = before.lesionVolumeMl;
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::InconsistentData) // too little liver around the mark: the mark's volume
+      throw;
+  }
+  return assessFollowup(followup, projectedSite, followupLiver, referenceMl, options);
+}
 
 Polarity polarityOf(const core::Image& baseline, const core::Mask& lesion, const core::Mask& liver) {
   std::vector<float> inside, around;

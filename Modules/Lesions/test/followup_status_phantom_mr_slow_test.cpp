@@ -43,15 +43,14 @@ void checkEverySite(phantom::FollowupModality modality) {
   for (const auto& l : truth.lesions) {
     const core::Mask baselineMask = dicom::readMaskFile(dir / l.baselineMask);
     const core::Mask site = phantom::warpMask(baselineMask, field);
-    lesions::FollowupStatusOptions o;
-    // The baseline tells which side the lesion is on (MR contrast is its own; the polarity is carried over only for
-    // CT).
-    if (modality == phantom::FollowupModality::Ct)
-      o.polarity = lesions::polarityOf(baseline, baselineMask, baselineLiver);
-    const auto a = lesions::assessFollowup(followup, site, liver, core::maskVolumeMl(baselineMask), o);
+    // The configuration `vestige plan` uses (lesions::assessOriginalSite): polarity carried over from the baseline
+    // only when both dates are CT, the baseline lesion measured the same way as the follow-up.
+    const auto a = lesions::assessOriginalSite({baseline, baselineMask, baselineLiver}, followup, site, liver,
+                                               modality == phantom::FollowupModality::Ct);
     std::cout << l.id << " (" << phantom::lesionFateName(l.fate) << ", baseline " << l.baselineMaskMl
               << " mL, follow-up truth " << l.followupMaskMl << " mL): " << lesions::statusName(a.status) << ", found "
-              << a.lesionVolumeMl << " mL (fraction " << a.volumeFraction << ")\n";
+              << a.lesionVolumeMl << " mL (fraction " << a.volumeFraction << " of " << a.referenceVolumeMl
+              << " mL measured on the baseline)\n";
     EXPECT_EQ(a.status, expectedStatus(l.fate)) << l.id;
   }
 }

@@ -50,16 +50,14 @@ void checkPlan(const fs::path& data, const std::vector<phantom::SimulatedLesionP
   for (const auto& l : truth.lesions) {
     const core::Mask baselineMask = dicom::readMaskFile(dir / l.baselineMask);
     const core::Mask site = phantom::warpMask(baselineMask, field);
-    lesions::FollowupStatusOptions o;
-    o.polarity = lesions::polarityOf(baseline, baselineMask, baselineLiver);
-    // The baseline lesion measured the same way as the follow-up (the manual masks are drawn generously).
-    const auto before = lesions::assessFollowup(baseline, baselineMask, baselineLiver, 1.0, o);
-    const auto a = lesions::assessFollowup(followup, site, liver, before.lesionVolumeMl, o);
+    // The configuration `vestige plan` uses (lesions::assessOriginalSite): polarity from the baseline, the baseline
+    // lesion measured the same way as the follow-up (the manual masks are drawn generously).
+    const auto a = lesions::assessOriginalSite({baseline, baselineMask, baselineLiver}, followup, site, liver, true);
     std::cout << l.id << " (" << phantom::lesionFateName(l.fate) << ", baseline " << l.baselineMaskMl
               << " mL, follow-up truth " << l.followupMaskMl << " mL): " << lesions::statusName(a.status) << ", found "
-              << a.lesionVolumeMl << " mL (fraction " << a.volumeFraction << " of " << before.lesionVolumeMl
+              << a.lesionVolumeMl << " mL (fraction " << a.volumeFraction << " of " << a.referenceVolumeMl
               << " mL measured on the baseline; median " << a.lesionMedian << " vs parenchyma " << a.parenchymaMedian
-              << ", baseline " << before.lesionMedian << " vs " << before.parenchymaMedian << ")\n";
+              << ")\n";
     EXPECT_EQ(a.status, expectedStatus(l.fate)) << l.id;
   }
 }

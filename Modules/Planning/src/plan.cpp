@@ -103,6 +103,10 @@ Scenario makeScenario(const std::string& name, const std::vector<std::string>& i
 }
 
 PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& options, core::Progress* progress) {
+  // Without a site there is nothing to resect and no verdict to give: "sufficient, 0 mL resected" would read as a
+  // plan. Refused before any work.
+  if (c.lesions.empty())
+    throw Error(ErrorCode::InvalidArgument, "no lesions to plan: the case file lists none", "case file lesions");
   const auto start = std::chrono::steady_clock::now();
   PlanRun run;
   PlanSummary& p = run.summary;
@@ -161,7 +165,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.registration.repairedFoldVoxels = reg.repairedFoldVoxels;
   p.registration.liverDice = reg.diceAfter;
   p.registration.metric = reg.metric;
-  p.registration.folder = regDir.string();
+  p.registration.folder = "registration"; // relative to the plan folder, which is built elsewhere and moved
   p.notes.insert(p.notes.end(), reg.notes.begin(), reg.notes.end());
   if (reg.jacobianMin <= 0.0)
     p.notes.push_back("registration folds inside the liver (minimum Jacobian " + std::to_string(reg.jacobianMin) +
@@ -193,7 +197,8 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
                           : registration::maskUncertaintyMm(reg.uncertaintyMm, reg.transform, sites[k]);
     r.growMm = c.marginMm + r.uncertaintyMm;
     r.depthBelowSurfaceMm = depthBelowSurfaceMm(outsideDistance, r.projectedCenterLps);
-    const detail::FollowupStatus status = detail::classifySite(followup.image, site, followLiver, r.baselineVolumeMl);
+    const detail::FollowupStatus status =
+        detail::classifySite(baseline, sites[k], baseLiver, followup, site, followLiver);
     r.status = spec.followupStatus.empty() ? status.status : spec.followupStatus;
     r.statusOverridden = !spec.followupStatus.empty() && spec.followupStatus != status.status;
     if (r.status != "disappeared")

@@ -9,6 +9,7 @@
 #include "vestige/segmentation/liver_segmentation.h"
 #include "vestige/segmentation/mask_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace fs = std::filesystem;
@@ -17,6 +18,43 @@ namespace vestige::planning::detail {
 
 using core::Error;
 using core::ErrorCode;
+
+namespace {
+
+// A scan of the abdomen, not a mask or an empty volume: refuses what would otherwise plan to "every lesion
+// disappeared" (a binary liver mask given as the follow-up has two values, both inside the soft-tissue range).
+void requireBodyImage(const core::Image& image, const std::string& modality, const std::string& key) {
+  std::vector<float> distinct;
+  for (const float v : image.voxels) {
+    if (std::find(distinct.begin(), distinct.end(), v) == distinct.end())
+      distinct.push_back(v);
+    if (distinct.size() > 2)
+      break;
+  }
+  if (distinct.size() <= 2) {
+    std::string values;
+    for (const float v : distinct)
+      values += (values.empty() ? "" : " and ") + std::to_string(v);
+    throw Error(ErrorCode::InvalidArgument,
+                "holds only the value(s) " + values + ": a mask or an empty volume, not an image of the body",
+                "case file " + key);
+  }
+  if (modality != "CT")
+    return;
+  // Soft tissue, fat and enhanced vessels span about -200 .. +400 HU; in a CT of the upper abdomen the body fills a
+  // large part of the field of view, never under a tenth of it (air and table are the rest).
+  std::size_t tissue = 0;
+  for (const float v : image.voxels)
+    tissue += (v >= -200.0F && v <= 400.0F) ? 1 : 0;
+  const double fraction = double(tissue) / double(image.voxels.size());
+  if (fraction < 0.1)
+    throw Error(ErrorCode::InvalidArgument,
+                "only " + std::to_string(int(std::lround(100.0 * fraction))) +
+                    " % of the voxels lie in the soft-tissue range (-200 .. 400 HU): not a CT of the body in HU",
+                "case file " + key);
+}
+
+} // namespace
 
 LoadedScan loadScan(const SeriesRef& ref, const std::string& key, unsigned threads, core::Progress* progress) {
   LoadedScan scan;
@@ -48,6 +86,7 @@ LoadedScan loadScan(const SeriesRef& ref, const std::string& key, unsigned threa
     throw Error(e.code(), e.message(), "case file " + key + (e.context().empty() ? "" : " (" + e.context() + ")"));
   }
   scan.summary.geometry = scan.image.geometry;
+  requireBodyImage(scan.image, scan.summary.modality, key);
   return scan;
 }
 
@@ -149,10 +188,12 @@ double longestDiameterMm(const core::Mask& mask) {
   return segmentation::longestDiameterMm(mask);
 }
 
-FollowupStatus classifySite(const core::Image& followup, const core::Mask& projectedSite,
-                            const core::Mask& followupLiver, double baselineVolumeMl) {
-  const lesions::FollowupAssessment a =
-      lesions::assessFollowup(followup, projectedSite, followupLiver, baselineVolumeMl);
+FollowupStatus classifySite(const LoadedScan& baseline, const core::Mask& baselineSite, const core::Mask& baselineLiver,
+                            const LoadedScan& followup, const core::Mask& projectedSite,
+                            const core::Mask& followupLiver) {
+  const bool sameModality = baseline.summary.modality == followup.summary.modality;
+  const lesions::FollowupAssessment a = lesions::assessOriginalSite(
+      {baseline.image, baselineSite, baselineLiver}, followup.image, projectedSite, followupLiver, sameModality);
   FollowupStatus s;
   s.status = lesions::statusName(a.status);
   s.followupDiameterMm = a.diameterMm;

@@ -41,8 +41,10 @@ struct FollowupStatus {
   core::Mask followupLesion;                // what is seen at the site on the follow-up grid (may be empty)
 };
 
-// Status of a site from the follow-up image at its projected extent (grid of the follow-up).
-[[nodiscard]] FollowupStatus classifySite(const core::Image& followup, const core::Mask& projectedSite,
-                                          const core::Mask& followupLiver, double baselineVolumeMl);
+// Status of a site from the follow-up image at its projected extent (grid of the follow-up), configured as
+// lesions::assessOriginalSite says (polarity and reference volume from the baseline site).
+[[nodiscard]] FollowupStatus classifySite(const LoadedScan& baseline, const core::Mask& baselineSite,
+                                          const core::Mask& baselineLiver, const LoadedScan& followup,
+                                          const core::Mask& projectedSite, const core::Mask& followupLiver);
 
 } // namespace vestige::planning::detail

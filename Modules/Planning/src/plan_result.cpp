@@ -147,7 +147,8 @@ std::string planToJson(const PlanSummary& p) {
         {"metric", p.registration.metric},
         {"folder", p.registration.folder}}},
       {"notes", p.notes}};
-  return root.dump(2);
+  // Strings from headers are UTF-8 already (Dicom decodes them); paths need not be: never fail on a byte.
+  return root.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 PlanSummary planFromJson(const std::string& text, const std::string& context) {

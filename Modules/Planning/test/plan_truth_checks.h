@@ -173,9 +173,8 @@ inline void expectPlanMatchesTruth(const std::filesystem::path& caseDir, const s
       clear += remnantDistance.voxels[n] >= caseFile.marginMm - 1.0;
       closest = std::min(closest, double(remnantDistance.voxels[n]));
     }
-    // The image-based status end to end (after automatic registration) is reported, not asserted here: the
-    // Lesions module's tests assert it at known projections. The projected-centre error against the true
-    // follow-up centre is printed beside the uncertainty, to show where the clearance bar fails and why.
+    // The projected-centre error against the true follow-up centre is printed beside the uncertainty, to show where
+    // the clearance bar fails and why.
     std::printf("site %s: truth %s, plan %s; %zu voxels, %zu outside the resection (%zu of them outside the plan's "
                 "liver, %zu outside the true follow-up liver); clearance >= %.1f mm on %zu of %zu "
                 "boundary voxels (%.1f %%), closest %.1f mm; centre error %.1f mm, uncertainty %.1f mm, grown by "
@@ -186,6 +185,10 @@ inline void expectPlanMatchesTruth(const std::filesystem::path& caseDir, const s
                 edge.empty() ? 0.0 : 100.0 * double(clear) / double(edge.size()), closest,
                 core::distanceMm(p.lesions[k].projectedCenterLps, truth.lesions[k].followupCentreLps),
                 p.lesions[k].uncertaintyMm, p.lesions[k].growMm);
+    // The image-based status end to end (automatic livers, registration, projection), against the truth; the case
+    // file holds no radiologist's override, so this is the image's reading.
+    ASSERT_TRUE(caseFile.lesions[k].followupStatus.empty()) << "the case file must not give the status";
+    EXPECT_EQ(p.lesions[k].status, phantom::lesionFateName(truth.lesions[k].fate)) << "status of the site";
     EXPECT_GT(voxels, 0u) << "the true site must not be empty (or the checks below cannot fail)";
     EXPECT_EQ(outside, 0u) << "true site voxels outside the resection";
     EXPECT_GE(double(clear), 0.99 * double(edge.size())) << clear << " of " << edge.size() << " boundary voxels clear";

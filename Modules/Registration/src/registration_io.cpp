@@ -45,7 +45,17 @@ json vec(const core::Vec3& v) {
 core::Vec3 readVec(const json& j, const std::string& key, const std::string& context) {
   if (!j.is_array() || j.size() != 3 || !j[0].is_number() || !j[1].is_number() || !j[2].is_number())
     throw core::Error(core::ErrorCode::InvalidFormat, "'" + key + "' must be an array of 3 numbers (LPS mm)", context);
-  return {j[0].get<double>(), j[1].get<double>(), j[2].get<double>()};
+  const core::Vec3 v{j[0].get<double>(), j[1].get<double>(), j[2].get<double>()};
+  // A patient is well within 10 m of the scanner's origin; anything beyond is a typo or a corrupt file, and would
+  // otherwise reach messages as 300-digit numbers.
+  for (const double x : v)
+    if (!std::isfinite(x) || std::abs(x) > 1e4)
+      throw core::Error(core::ErrorCode::InvalidFormat,
+                        "'" + key + "' holds " +
+                            (std::isfinite(x) ? "a coordinate beyond 10 m" : "a non-finite value") +
+                            ": not a position in LPS mm",
+                        context);
+  return v;
 }
 
 json readJson(const std::filesystem::path& path) {
@@ -177,7 +187,8 @@ void saveRegistration(const RegistrationResult& result, const RegistrationProven
   }
   if (!result.uncertaintyMm.empty())
     dicom::writeImage(result.uncertaintyMm, dir / layout::kUncertainty);
-  core::writeTextAtomically(dir / layout::kReport, statsToJson(result, provenance).dump(2) + "\n");
+  core::writeTextAtomically(dir / layout::kReport,
+                            statsToJson(result, provenance).dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 RegistrationResult loadRegistration(const std::filesystem::path& dir) {
@@ -265,7 +276,7 @@ void writeMappedPointsJson(const std::vector<MappedPoint>& points, const std::fi
                     {"coordinate_system", "LPS"},
                     {"units", "mm"},
                     {"points", list}};
-  core::writeTextAtomically(path, out.dump(2) + "\n");
+  core::writeTextAtomically(path, out.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 std::vector<LandmarkPair> readLandmarkPairsJson(const std::filesystem::path& path) {

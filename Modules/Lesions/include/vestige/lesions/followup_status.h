@@ -29,7 +29,8 @@ struct FollowupAssessment {
   std::optional<double> diameterMm; // longest diameter of that part, when not disappeared
   double parenchymaMedian = 0.0;    // image units (HU for CT)
   double parenchymaSpread = 0.0;
-  double lesionMedian = 0.0; // of the lesion tissue found (image units)
+  double lesionMedian = 0.0;      // of the lesion tissue found (image units)
+  double referenceVolumeMl = 0.0; // the baseline volume the fraction is taken of
   bool hypodense = true;
   core::Mask lesion; // the departing tissue found, on the follow-up grid
 };
@@ -42,6 +43,23 @@ struct FollowupAssessment {
 [[nodiscard]] FollowupAssessment assessFollowup(const core::Image& followup, const core::Mask& projectedSite,
                                                 const core::Mask& followupLiver, double baselineVolumeMl,
                                                 const FollowupStatusOptions& options = {});
+
+// The one configuration in which a site's status is decided, by `vestige plan` and by the tests that check the
+// status against ground truth:
+// - polarity: the side (darker / brighter than the parenchyma) the lesion is on at baseline, measured with
+//   polarityOf, when both dates share a modality; across modalities (CT -> MR) contrast is each scan's own, so Auto;
+// - reference volume: the baseline lesion measured the same way as the follow-up (assessFollowup on the baseline
+//   image, its own liver and the mark), so that how generously the mark was drawn does not count as shrinkage. When
+//   the baseline shows no departing tissue at the mark (an isodense lesion, a mark beside it) or too little liver
+//   around it, the mark's volume is the reference instead.
+struct BaselineSite {
+  const core::Image& image;
+  const core::Mask& mask;  // the original site on the baseline grid
+  const core::Mask& liver; // the baseline liver
+};
+[[nodiscard]] FollowupAssessment assessOriginalSite(const BaselineSite& baseline, const core::Image& followup,
+                                                    const core::Mask& projectedSite, const core::Mask& followupLiver,
+                                                    bool sameModality, FollowupStatusOptions options = {});
 
 // Polarity of a lesion on its baseline image: darker or brighter than the liver around it.
 [[nodiscard]] Polarity polarityOf(const core::Image& baseline, const core::Mask& lesion, const core::Mask& liver);

@@ -59,7 +59,7 @@ struct RegistrationSummary {
   std::size_t repairedFoldVoxels = 0; // smoothed where the deformation folded, before the Jacobians were taken
   std::optional<double> liverDice; // warped baseline liver vs follow-up liver, when both exist
   std::string metric;
-  std::string folder; // OUT/registration
+  std::string folder; // relative to the plan folder: "registration"
 };
 
 struct PlanSummary {
