@@ -248,12 +248,26 @@ TEST_F(BadInput, GantryTiltIsRefused) {
 
 TEST_F(BadInput, InconsistentRowsColumns) {
   const auto files = copySlices(6);
+  // A whole 256 x 256 slice (header and pixel data) among 512 x 512 ones.
+  edit(files[2], [](DcmDataset& ds) {
+    ds.putAndInsertUint16(DCM_Rows, 256);
+    ds.putAndInsertUint16(DCM_Columns, 256);
+    const std::vector<Uint16> pixels(256 * 256, 0);
+    ds.putAndInsertUint16Array(DCM_PixelData, pixels.data(), pixels.size());
+  });
+  expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData,
+              {"inconsistent Rows/Columns", "slice_2.dcm"});
+}
+
+TEST_F(BadInput, RowsColumnsThatDoNotMatchThePixelDataAreNamed) {
+  // Only the header says 256 x 256 (the data are 512 x 512): the file is refused by name, the gap it leaves too.
+  const auto files = copySlices(6);
   edit(files[2], [](DcmDataset& ds) {
     ds.putAndInsertUint16(DCM_Rows, 256);
     ds.putAndInsertUint16(DCM_Columns, 256);
   });
   expectError([&] { (void)loadSeries(m_dir); }, ErrorCode::InconsistentData,
-              {"inconsistent Rows/Columns", "slice_2.dcm"});
+              {"slice_2.dcm", "more than the header declares", "Rows, Columns or BitsAllocated do not match the data"});
 }
 
 TEST_F(BadInput, HugeDeclaredDimensions) {

@@ -49,12 +49,17 @@ TEST(CatalogData, Hcc009HasTwoStudiesSixSeriesWithRightCountsAndDates) {
 TEST(CatalogData, WholeSharedDataIsCatalogued) {
   VESTIGE_REQUIRE_DATA(hcc, "hcc-tace-seg-009");
   const Catalog catalog = scanCatalog(hcc.parent_path());
-  std::size_t seg = 0, image = 0;
+  std::size_t seg = 0, devSeg = 0, image = 0;
   for (const auto* s : allSeries(catalog)) {
-    seg += s->kind == SeriesKind::Segmentation;
+    const std::string file = s->instances.front().file.string();
+    if (s->kind == SeriesKind::Segmentation)
+      ++(file.find("liver-ct-dev") != std::string::npos ? devSeg : seg);
     image += s->kind == SeriesKind::Image;
   }
   EXPECT_EQ(seg, 2u); // the two dcmqi SEGs
+  if (std::filesystem::exists(hcc.parent_path() / "liver-ct-dev")) {
+    EXPECT_EQ(devSeg, 6u); // liver and tumour SEGs of rad0697, rad2022, rad2144 (PROVENANCE.md)
+  }
   EXPECT_GE(image, 14u);
   // Compressed files are catalogued (their pixel data are checked when decoded, not here).
   for (const auto& skipped : catalog.skipped)

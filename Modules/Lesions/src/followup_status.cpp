@@ -105,10 +105,13 @@ FollowupAssessment assessOnGrid(const core::Image& followup, const core::Mask& p
   // reach lung, fat or bowel at the liver's edge.
   const core::Mask site = segmentation::maskAnd(segmentation::dilateMm(projectedSite, options.siteToleranceMm),
                                                 segmentation::dilateMm(followupLiver, 1.0));
+  // The ring starts beyond twice the tolerance, and never closer than two voxels: the lesion's partial-volume
+  // shell is not parenchyma.
+  const auto& g = followup.geometry;
+  const double voxelMm = *std::max_element(g.spacingMm.begin(), g.spacingMm.end());
   const core::Mask ring = segmentation::maskAndNot(
       segmentation::maskAnd(segmentation::dilateMm(projectedSite, kParenchymaRingMm), followupLiver),
-      segmentation::dilateMm(projectedSite, 2.0 * options.siteToleranceMm));
-  const auto& g = followup.geometry;
+      segmentation::dilateMm(projectedSite, std::max(2.0 * options.siteToleranceMm, 2.0 * voxelMm)));
   std::vector<float> parenchyma;
   for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
     for (std::size_t j = 0; j < g.size[1]; ++j)
@@ -195,8 +198,12 @@ FollowupAssessment assessOriginalSite(const BaselineSite& baseline, const core::
   if (sameModality && options.polarity == Polarity::Auto)
     options.polarity = polarityOf(baseline.image, baseline.mask, baseline.liver);
   double referenceMl = markMl;
+  // On its own image the mark needs no tolerance (that is for the registration's error): the reference is the
+  // lesion tissue inside the mark, so neither a generous mark nor tissue beside it counts.
+  FollowupStatusOptions onBaseline = options;
+  onBaseline.siteToleranceMm = 0.0;
   try {
-    const FollowupAssessment before = assessFollowup(baseline.image, baseline.mask, baseline.liver, markMl, options);
+    const FollowupAssessment before = assessFollowup(baseline.image, baseline.mask, baseline.liver, markMl, onBaseline);
     if (before.status != LesionStatus::Disappeared)
       referenceMl = before.lesionVolumeMl;
   } catch (const Error& e) {
