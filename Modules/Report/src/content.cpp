@@ -271,7 +271,7 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
               {"ID", "Baseline: longest diameter, volume", "Status on follow-up (by volume)",
                "Longest diameter on follow-up", "Projected centre (LPS mm)", "Depth", "Margin + uncertainty", "Flag"},
               {},
-              {0.05, 0.13, 0.20, 0.16, 0.14, 0.07, 0.12, 0.13},
+              {0.05, 0.12, 0.19, 0.15, 0.17, 0.07, 0.12, 0.13},
               "Status is decided by volume: the lesion tissue found at the projected site on the follow-up against "
               "the site's baseline volume. Diameters are longest diameters (the largest distance across what is "
               "found), so an irregular or scattered remnant can measure longer than the baseline lesion while "
