@@ -12,6 +12,7 @@
 #include "vestige/testing/test_support.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -266,6 +267,14 @@ TEST_F(Report, RepairedFoldsAreNeverCalledNoFolding) {
   EXPECT_EQ(html.find("no folding"), std::string::npos);
   EXPECT_NE(html.find("folds smoothed at 74,263 voxels; min Jacobian 0.12 after repair"), std::string::npos);
   EXPECT_NE(html.find("0.12 / 1.41 after repair"), std::string::npos);
+  // Folds left after the repair are said to be there.
+  plan.summary.registration.minJacobian = -0.05;
+  const std::string folded = reportHtml(plan.summary, {});
+  EXPECT_NE(folded.find("FOLDED: min Jacobian -0.05 after folds smoothed at 74,263 voxels"), std::string::npos);
+  EXPECT_EQ(folded.find("no folding"), std::string::npos);
+
+  // The PDF says the same.
+  plan.summary.registration.minJacobian = 0.12;
   writeReportPdf(plan.summary, {}, m_dir / "report.pdf");
   const auto pages = pdfPages(m_dir / "report.pdf");
   REQUIRE_PDFTOTEXT(pages);
@@ -274,12 +283,6 @@ TEST_F(Report, RepairedFoldsAreNeverCalledNoFolding) {
     all += p;
   EXPECT_EQ(all.find("no folding"), std::string::npos);
   EXPECT_NE(all.find("folds smoothed at 74,263"), std::string::npos);
-
-  // Folds left after the repair are said to be there.
-  plan.summary.registration.minJacobian = -0.05;
-  const std::string folded = reportHtml(plan.summary, {});
-  EXPECT_NE(folded.find("FOLDED: min Jacobian -0.05 after folds smoothed at 74,263 voxels"), std::string::npos);
-  EXPECT_EQ(folded.find("no folding"), std::string::npos);
 }
 
 TEST_F(Report, ShrunkSiteShowsItsVolumeBasisAndSaysWhyItsDiameterIsLonger) {
@@ -368,6 +371,26 @@ TEST_F(Report, LongSiteTableRepeatsItsHeaderOnEveryPage) {
   }
   EXPECT_EQ(rowsSeen, 40U);
   EXPECT_GE(pagesWithSites, 2U);
+}
+
+TEST_F(Report, FollowupVolumeTravelsThroughPlanJson) {
+  auto plan = testplan::makeSyntheticPlan();
+  plan.summary.lesions[0].baselineVolumeMl = 905.2;
+  plan.summary.lesions[0].followupVolumeMl = 380.2;
+  const std::string text = planning::planToJson(plan.summary);
+  const planning::PlanSummary back = planning::planFromJson(text, "test");
+  ASSERT_TRUE(back.lesions[0].followupVolumeMl.has_value());
+  EXPECT_DOUBLE_EQ(*back.lesions[0].followupVolumeMl, 380.2);
+  EXPECT_FALSE(back.lesions[1].followupVolumeMl.has_value());
+  EXPECT_NE(reportHtml(back, {}).find("shrunk: 42.0 % of baseline volume"), std::string::npos);
+  // A plan.json written before the follow-up volume was kept still reads, and the status keeps its stated basis.
+  auto json = nlohmann::json::parse(text);
+  for (auto& l : json["lesions"])
+    l.erase("followup_volume_ml");
+  const planning::PlanSummary old = planning::planFromJson(json.dump(), "old plan.json");
+  EXPECT_FALSE(old.lesions[0].followupVolumeMl.has_value());
+  EXPECT_NE(reportHtml(old, {}).find("<td>shrunk: by follow-up volume against baseline volume</td>"),
+            std::string::npos);
 }
 
 } // namespace
