@@ -105,6 +105,7 @@ std::string planToJson(const PlanSummary& p) {
                        {"projected_center_lps", vec(l.projectedCenterLps)},
                        {"projected_volume_ml", l.projectedVolumeMl},
                        {"followup_diameter_mm", optionalNumber(l.followupDiameterMm)},
+                       {"followup_volume_ml", optionalNumber(l.followupVolumeMl)},
                        {"uncertainty_mm", l.uncertaintyMm},
                        {"grow_mm", l.growMm},
                        {"depth_below_surface_mm", l.depthBelowSurfaceMm},
@@ -202,6 +203,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
       r.projectedCenterLps = vec(l.at("projected_center_lps"));
       r.projectedVolumeMl = l.at("projected_volume_ml").get<double>();
       r.followupDiameterMm = optionalNumber(l.at("followup_diameter_mm"));
+      r.followupVolumeMl = optionalNumber(l.value("followup_volume_ml", json(nullptr))); // absent before it was kept
       r.uncertaintyMm = l.at("uncertainty_mm").get<double>();
       r.growMm = l.at("grow_mm").get<double>();
       r.depthBelowSurfaceMm = l.at("depth_below_surface_mm").get<double>();

@@ -2,6 +2,7 @@
 
 #include "vestige/report/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -31,6 +32,79 @@ std::string fixed(double value, int decimals) {
   return buffer;
 }
 
+std::string grouped(double value, int decimals) {
+  std::string text = fixed(value, decimals);
+  // A value that rounds to zero is printed without a sign ("-0.0" reads as a measurement below zero).
+  if (text.find_first_of("123456789") == std::string::npos && !text.empty() && text[0] == '-')
+    text.erase(0, 1);
+  const std::size_t begin = text[0] == '-' ? 1 : 0;
+  std::size_t end = text.find('.');
+  if (end == std::string::npos)
+    end = text.size();
+  for (std::size_t p = end; p > begin + 3; p -= 3)
+    text.insert(p - 3, ",");
+  return text;
+}
+
+double roundForReading(double value) {
+  const double tenths = std::round(value * 10.0) / 10.0;
+  return std::abs(tenths) < 10.0 ? tenths : std::round(value);
+}
+
+namespace {
+
+std::string smallToTenths(double value) {
+  const double r = roundForReading(value);
+  return grouped(r, std::abs(r) < 10.0 ? 1 : 0);
+}
+
+} // namespace
+
+std::string formatMl(double ml) {
+  return smallToTenths(ml);
+}
+std::string formatMm(double mm) {
+  return smallToTenths(mm);
+}
+std::string formatPercent(double percent) {
+  return grouped(percent, 1);
+}
+std::string formatJacobian(double jacobian) {
+  return grouped(jacobian, 2);
+}
+std::string formatSeconds(double seconds) {
+  return grouped(std::round(seconds), 0);
+}
+std::string formatCount(std::size_t n) {
+  return grouped(static_cast<double>(n), 0);
+}
+
+std::string formatPersonName(const std::string& dicomPersonName) {
+  std::vector<std::string> parts(1);
+  for (char ch : dicomPersonName.substr(0, dicomPersonName.find('='))) {
+    if (ch == '^')
+      parts.emplace_back();
+    else
+      parts.back() += ch;
+  }
+  for (std::string& part : parts) {
+    part.erase(0, part.find_first_not_of(' '));
+    part.erase(part.find_last_not_of(' ') + 1);
+  }
+  parts.resize(std::max<std::size_t>(parts.size(), 5));
+  auto join = [](std::initializer_list<std::string> words, const std::string& separator) {
+    std::string out;
+    for (const std::string& w : words)
+      if (!w.empty())
+        out += (out.empty() ? "" : separator) + w;
+    return out;
+  };
+  std::string suffix = parts[4];
+  for (std::size_t k = 5; k < parts.size(); ++k) // more than five components: not PN, but keep what was given
+    suffix = join({suffix, parts[k]}, " ");
+  return join({parts[0], join({parts[3], parts[1], parts[2]}, " "), suffix}, ", ");
+}
+
 namespace {
 
 std::string orDash(const std::string& s) {
@@ -49,14 +123,133 @@ std::string conditionName(planning::LiverCondition c) {
   return "?";
 }
 
+// Voxel spacing describes the grid, not a measurement: two decimals, trailing zeros dropped.
+std::string spacingText(double mm) {
+  std::string text = fixed(mm, 2);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.')
+    text.pop_back();
+  return text;
+}
+
 std::string seriesLine(const planning::SeriesSummary& s) {
   std::string out = orDash(s.date) + ", " + orDash(s.modality);
   if (!s.description.empty())
     out += ", " + s.description;
   out += " (" + std::to_string(s.geometry.size[0]) + "x" + std::to_string(s.geometry.size[1]) + "x" +
-         std::to_string(s.geometry.size[2]) + ", " + fixed(s.geometry.spacingMm[0], 2) + " x " +
-         fixed(s.geometry.spacingMm[1], 2) + " x " + fixed(s.geometry.spacingMm[2], 2) + " mm)";
+         std::to_string(s.geometry.size[2]) + " voxels of " + spacingText(s.geometry.spacingMm[0]) + " x " +
+         spacingText(s.geometry.spacingMm[1]) + " x " + spacingText(s.geometry.spacingMm[2]) + " mm)";
   return out;
+}
+
+std::string patientLine(const planning::PlanSummary& s) {
+  const planning::SeriesSummary& source =
+      s.followup.patientName.empty() && s.followup.patientId.empty() ? s.baseline : s.followup;
+  return orDash(formatPersonName(source.patientName)) + " (ID " + orDash(source.patientId) + ")";
+}
+
+std::string lpsText(const core::Vec3& p) {
+  return "(" + formatMm(p[0]) + ", " + formatMm(p[1]) + ", " + formatMm(p[2]) + ")";
+}
+
+// The status is decided by volume: the lesion tissue found at the site against the baseline volume. Saying so keeps
+// a shrunk site with a longer diameter from reading as a contradiction.
+std::string statusText(const planning::LesionResult& l) {
+  std::string volume;
+  if (l.followupVolumeMl && l.baselineVolumeMl > 0)
+    volume = formatPercent(100.0 * *l.followupVolumeMl / l.baselineVolumeMl) + " % of baseline volume (" +
+             formatMl(*l.followupVolumeMl) + " of " + formatMl(l.baselineVolumeMl) + " mL)";
+  if (l.statusOverridden)
+    return l.status + " (marked by the radiologist" + (volume.empty() ? "" : "; image: " + volume) + ")";
+  if (l.status == "disappeared")
+    return "disappeared: no measurable lesion at the site";
+  return l.status + ": " + (volume.empty() ? std::string("by follow-up volume against baseline volume") : volume);
+}
+
+std::string followupDiameterText(const planning::LesionResult& l) {
+  if (!l.followupDiameterMm)
+    return "-";
+  const double now = roundForReading(*l.followupDiameterMm), before = roundForReading(l.baselineDiameterMm);
+  std::string out = formatMm(now) + " mm (baseline " + formatMm(before) + " mm)";
+  if (now > before && l.status == "shrunk")
+    out += ": irregular remnant, longer though smaller in volume";
+  return out;
+}
+
+std::string foldingText(const planning::RegistrationSummary& r) {
+  const std::string smoothed = "folds smoothed at " + formatCount(r.repairedFoldVoxels) + " voxels";
+  if (r.minJacobian <= 0)
+    return "FOLDED: min Jacobian " + formatJacobian(r.minJacobian) +
+           (r.repairedFoldVoxels > 0 ? " after " + smoothed : std::string());
+  if (r.repairedFoldVoxels > 0)
+    return smoothed + "; min Jacobian " + formatJacobian(r.minJacobian) + " after repair";
+  return "no folding (min Jacobian " + formatJacobian(r.minJacobian) + ")";
+}
+
+Table patientTable(const planning::PlanSummary& s, const std::string& patient) {
+  Table t{"Patient, study and series used", {}, {}, {0.3, 0.7}, ""};
+  t.rows = {{"Patient", patient},
+            {"Baseline (before chemotherapy)", seriesLine(s.baseline)},
+            {"Baseline series UID", orDash(s.baseline.seriesUid)},
+            {"Follow-up (today)", seriesLine(s.followup)},
+            {"Follow-up series UID", orDash(s.followup.seriesUid)},
+            {"Follow-up study UID", orDash(s.followup.studyUid)}};
+  if (s.heightCm && s.weightKg)
+    t.rows.push_back({"Height / weight", fixed(*s.heightCm, 0) + " cm / " + fixed(*s.weightKg, 0) + " kg"});
+  t.rows.push_back({"Liver condition", conditionName(s.liverCondition)});
+  t.rows.push_back({"Margin", formatMm(s.marginMm) + " mm + registration uncertainty per site"});
+  return t;
+}
+
+Table volumeTable(const planning::PlanSummary& s) {
+  Table t{"Volumes and future liver remnant", {}, {}, {0.45, 0.55}, "Imaging volumes (mL), not weights."};
+  t.rows = {{"Total liver volume (tumours included)", formatMl(s.liverMl) + " mL"},
+            {"Tumour visible on follow-up", formatMl(s.tumourMl) + " mL"},
+            {"Resected (all original sites)", formatMl(s.resectedMl) + " mL"},
+            {"Remnant", formatMl(s.remnantMl) + " mL"},
+            {"Usable remnant (largest connected part)", formatMl(s.usableRemnantMl) + " mL in " +
+                                                            std::to_string(s.remnantPieces) +
+                                                            (s.remnantPieces == 1 ? " piece" : " pieces")},
+            {"FLR = remnant / (liver - tumour)", formatPercent(s.flrPercent) + " %"}};
+  if (s.sflrPercent && s.telvMl && s.bsaM2)
+    t.rows.push_back({"sFLR = remnant / TELV", formatPercent(*s.sflrPercent) + " % (BSA " + fixed(*s.bsaM2, 2) +
+                                                   " m2, TELV " + formatMl(*s.telvMl) + " mL)"});
+  else
+    t.rows.push_back({"sFLR", "not computed (height and weight not given)"});
+  t.rows.push_back(
+      {"Minimum required", fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")"});
+  t.rows.push_back({"Verdict", s.flrSufficient ? "sufficient" : "INSUFFICIENT"});
+  return t;
+}
+
+Table scenarioTable(const planning::PlanSummary& s) {
+  Table t{"Scenarios",
+          {"Scenario", "Sites resected", "Resected (mL)", "Remnant (mL)", "FLR (%)", "sFLR (%)"},
+          {},
+          {0.24, 0.26, 0.13, 0.13, 0.12, 0.12},
+          "all_original_sites is the recommended plan; visible_only shows what resecting only the sites still "
+          "visible would leave - and miss."};
+  for (const planning::Scenario& sc : s.scenarios) {
+    std::string ids;
+    for (const std::string& id : sc.lesionIds)
+      ids += (ids.empty() ? "" : ", ") + id;
+    t.rows.push_back({sc.name, orDash(ids), formatMl(sc.resectedMl), formatMl(sc.remnantMl),
+                      formatPercent(sc.flrPercent), sc.sflrPercent ? formatPercent(*sc.sflrPercent) : "-"});
+  }
+  return t;
+}
+
+Table registrationTable(const planning::PlanSummary& s) {
+  const planning::RegistrationSummary& r = s.registration;
+  Table t{"Registration quality (baseline to follow-up)", {}, {}, {0.45, 0.55}, ""};
+  t.rows = {{"Time", formatSeconds(r.seconds) + " s"},
+            {"Jacobian determinant in the liver (min / max)", formatJacobian(r.minJacobian) + " / " +
+                                                                  formatJacobian(r.maxJacobian) +
+                                                                  (r.repairedFoldVoxels > 0 ? " after repair" : "")},
+            {"Folding", foldingText(r)},
+            {"Liver Dice (warped baseline vs follow-up)", r.liverDice ? fixed(*r.liverDice, 2) : "-"},
+            {"Metric", orDash(r.metric)}};
+  return t;
 }
 
 } // namespace
@@ -66,89 +259,36 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
   c.title = "Vestige liver resection plan";
   c.subtitle = "Every original lesion site carried onto the follow-up scan - generated " + orDash(s.createdUtc) +
                " by Vestige " + orDash(s.vestigeVersion);
+  c.patient = patientLine(s);
   c.sufficient = s.flrSufficient;
   c.verdict = std::string(s.flrSufficient ? "Remnant sufficient" : "Remnant INSUFFICIENT") + ": FLR " +
-              fixed(s.flrPercent, 1) + " %" + (s.sflrPercent ? ", sFLR " + fixed(*s.sflrPercent, 1) + " %" : "") +
-              " - minimum " + fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")";
-
-  Table patient{"Patient, study and series used", {}, {}, {0.3, 0.7}, ""};
-  patient.rows = {{"Patient", orDash(s.followup.patientName) + " (ID " + orDash(s.followup.patientId) + ")"},
-                  {"Baseline (before chemotherapy)", seriesLine(s.baseline)},
-                  {"Baseline series UID", orDash(s.baseline.seriesUid)},
-                  {"Follow-up (today)", seriesLine(s.followup)},
-                  {"Follow-up series UID", orDash(s.followup.seriesUid)},
-                  {"Follow-up study UID", orDash(s.followup.studyUid)}};
-  if (s.heightCm && s.weightKg)
-    patient.rows.push_back({"Height / weight", fixed(*s.heightCm, 0) + " cm / " + fixed(*s.weightKg, 0) + " kg"});
-  patient.rows.push_back({"Liver condition", conditionName(s.liverCondition)});
-  patient.rows.push_back({"Margin", fixed(s.marginMm, 1) + " mm + registration uncertainty per site"});
-  c.tables.push_back(patient);
-
-  Table volumes{"Volumes and future liver remnant", {}, {}, {0.45, 0.55}, "Imaging volumes (mL), not weights."};
-  volumes.rows = {{"Total liver volume (tumours included)", fixed(s.liverMl, 1) + " mL"},
-                  {"Tumour visible on follow-up", fixed(s.tumourMl, 1) + " mL"},
-                  {"Resected (all original sites)", fixed(s.resectedMl, 1) + " mL"},
-                  {"Remnant", fixed(s.remnantMl, 1) + " mL"},
-                  {"Usable remnant (largest connected part)", fixed(s.usableRemnantMl, 1) + " mL in " +
-                                                                  std::to_string(s.remnantPieces) +
-                                                                  (s.remnantPieces == 1 ? " piece" : " pieces")},
-                  {"FLR = remnant / (liver - tumour)", fixed(s.flrPercent, 1) + " %"}};
-  if (s.sflrPercent && s.telvMl && s.bsaM2)
-    volumes.rows.push_back({"sFLR = remnant / TELV", fixed(*s.sflrPercent, 1) + " % (BSA " + fixed(*s.bsaM2, 3) +
-                                                         " m2, TELV " + fixed(*s.telvMl, 1) + " mL)"});
-  else
-    volumes.rows.push_back({"sFLR", "not computed (height and weight not given)"});
-  volumes.rows.push_back(
-      {"Minimum required", fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")"});
-  volumes.rows.push_back({"Verdict", s.flrSufficient ? "sufficient" : "INSUFFICIENT"});
-  c.tables.push_back(volumes);
-
-  Table scenarios{"Scenarios",
-                  {"Scenario", "Sites resected", "Resected (mL)", "Remnant (mL)", "FLR (%)", "sFLR (%)"},
-                  {},
-                  {0.24, 0.26, 0.13, 0.13, 0.12, 0.12},
-                  "all_original_sites is the recommended plan; visible_only shows what resecting only the sites "
-                  "still visible would leave - and miss."};
-  for (const planning::Scenario& sc : s.scenarios) {
-    std::string ids;
-    for (const std::string& id : sc.lesionIds)
-      ids += (ids.empty() ? "" : ", ") + id;
-    scenarios.rows.push_back({sc.name, orDash(ids), fixed(sc.resectedMl, 1), fixed(sc.remnantMl, 1),
-                              fixed(sc.flrPercent, 1), sc.sflrPercent ? fixed(*sc.sflrPercent, 1) : "-"});
-  }
-  c.tables.push_back(scenarios);
+              formatPercent(s.flrPercent) + " %" +
+              (s.sflrPercent ? ", sFLR " + formatPercent(*s.sflrPercent) + " %" : "") + " - minimum " +
+              fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")";
+  c.tables = {patientTable(s, c.patient), volumeTable(s), scenarioTable(s)};
 
   Table sites{"Original sites",
-              {"ID", "Baseline size", "Status", "Projected centre (LPS mm)", "Depth", "Margin + uncert.", "Flag"},
+              {"ID", "Baseline: longest diameter, volume", "Status on follow-up (by volume)",
+               "Longest diameter on follow-up", "Projected centre (LPS mm)", "Depth", "Margin + uncertainty", "Flag"},
               {},
-              {0.07, 0.16, 0.13, 0.23, 0.09, 0.16, 0.16},
-              "Depth: projected centre to the follow-up liver surface. Margin + uncertainty: the distance the site "
-              "was grown by to form its resection zone."};
+              {0.05, 0.12, 0.19, 0.15, 0.17, 0.07, 0.12, 0.13},
+              "Status is decided by volume: the lesion tissue found at the projected site on the follow-up against "
+              "the site's baseline volume. Diameters are longest diameters (the largest distance across what is "
+              "found), so an irregular or scattered remnant can measure longer than the baseline lesion while "
+              "holding less volume; the table says so where it happens. Depth: projected centre to the follow-up "
+              "liver surface. Margin + uncertainty: the distance the site was grown by to form its resection zone."};
   for (const planning::LesionResult& l : s.lesions) {
-    const std::string size = fixed(l.baselineDiameterMm, 1) + " mm, " + fixed(l.baselineVolumeMl, 2) + " mL";
-    std::string status = l.status + (l.statusOverridden ? " (marked)" : "");
-    if (l.followupDiameterMm)
-      status += ", now " + fixed(*l.followupDiameterMm, 1) + " mm";
-    const std::string pos = "(" + fixed(l.projectedCenterLps[0], 1) + ", " + fixed(l.projectedCenterLps[1], 1) + ", " +
-                            fixed(l.projectedCenterLps[2], 1) + ")";
-    sites.rows.push_back({l.id, size, status, pos, fixed(l.depthBelowSurfaceMm, 1) + " mm",
-                          fixed(s.marginMm, 1) + " + " + fixed(l.uncertaintyMm, 1) + " mm",
+    const std::string pos = lpsText(l.projectedCenterLps);
+    sites.rows.push_back({l.id, formatMm(l.baselineDiameterMm) + " mm, " + formatMl(l.baselineVolumeMl) + " mL",
+                          statusText(l), followupDiameterText(l), pos, formatMm(l.depthBelowSurfaceMm) + " mm",
+                          formatMm(s.marginMm) + " + " + formatMm(l.uncertaintyMm) + " mm",
                           l.missingMetastasis ? "MISSING METASTASIS" : ""});
     if (l.missingMetastasis)
-      c.missingMetastases.push_back("Site " + l.id + " (" + l.status + ", " + pos +
-                                    "): would be left in the remnant if only visible sites were resected.");
+      c.missingMetastases.push_back("Site " + l.id + " (" + l.status + ", projected centre " + pos +
+                                    " LPS mm): would be left in the remnant if only visible sites were resected.");
   }
   c.tables.push_back(sites);
-
-  Table reg{"Registration quality (baseline to follow-up)", {}, {}, {0.45, 0.55}, ""};
-  reg.rows = {{"Time", fixed(s.registration.seconds, 1) + " s"},
-              {"Jacobian determinant in the liver (min / max)",
-               fixed(s.registration.minJacobian, 2) + " / " + fixed(s.registration.maxJacobian, 2) +
-                   (s.registration.minJacobian <= 0 ? "  - FOLDING" : "  (no folding)")},
-              {"Liver Dice (warped baseline vs follow-up)",
-               s.registration.liverDice ? fixed(*s.registration.liverDice, 3) : "-"},
-              {"Metric", orDash(s.registration.metric)}};
-  c.tables.push_back(reg);
+  c.tables.push_back(registrationTable(s));
 
   c.notes = s.notes;
   c.notes.insert(c.notes.end(), exportNotes.begin(), exportNotes.end());

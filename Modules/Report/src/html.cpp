@@ -11,6 +11,22 @@ namespace vestige::report {
 
 namespace {
 
+// Printing (A4): no tinted backgrounds (they print grey or not at all), flagged rows and the verdict marked by
+// borders and weight instead; figures, table rows and boxes kept whole; headings kept with what follows; table
+// headers repeated on each page (thead); the pictures two to a row.
+constexpr const char* kPrintStyle =
+    "@media print{\n"
+    "@page{size:A4;margin:15mm 12mm 16mm 12mm}\n"
+    "body{max-width:none;margin:0;font-size:9pt;color:#000}\n"
+    "*{background:none !important;box-shadow:none !important}\n"
+    "thead{display:table-header-group}tr,figure,.verdict,.limits{break-inside:avoid;page-break-inside:avoid}\n"
+    "h1,h2{break-after:avoid;page-break-after:avoid}\n"
+    "th{border-bottom:2px solid #000}tr.flag td{border:2px solid #000;color:#000}\n"
+    ".verdict{border:2px solid #000}.bad{border-width:3px}\n"
+    ".limits{border:1px solid #000}.missing{color:#000}\n"
+    ".grid{display:block}figure{display:inline-block;width:48%;margin:0 1% 8px 0;vertical-align:top}\n"
+    "}\n";
+
 std::string escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -71,11 +87,13 @@ std::string readBytes(const std::filesystem::path& file) {
 void table(std::ostringstream& h, const detail::Table& t) {
   h << "<h2>" << escape(t.title) << "</h2>\n<table>";
   if (!t.header.empty()) {
-    h << "<tr>";
+    // In a <thead> the header row is repeated on every printed page the table spans.
+    h << "<thead><tr>";
     for (const auto& cell : t.header)
       h << "<th>" << escape(cell) << "</th>";
-    h << "</tr>";
+    h << "</tr></thead>";
   }
+  h << "<tbody>";
   for (const auto& row : t.rows) {
     const bool flagged = !row.empty() && row.back() == "MISSING METASTASIS";
     h << (flagged ? "<tr class=\"flag\">" : "<tr>");
@@ -84,7 +102,7 @@ void table(std::ostringstream& h, const detail::Table& t) {
         << (t.header.empty() && c == 0 ? "</th>" : "</td>");
     h << "</tr>";
   }
-  h << "</table>\n";
+  h << "</tbody></table>\n";
   if (!t.note.empty())
     h << "<p class=\"note\">" << escape(t.note) << "</p>\n";
 }
@@ -107,8 +125,10 @@ std::string reportHtml(const planning::PlanSummary& summary, const std::vector<R
        "vertical-align:top}\nth{background:#f5f5f5}tr.flag td{background:#fde8e8;font-weight:bold}\n"
        ".note{color:#666;font-size:.9em}.grid{display:flex;flex-wrap:wrap;gap:10px}\n"
        "figure{margin:0;width:340px}figure img{width:100%;border:1px solid #ccc}figcaption{font-size:.85em;"
-       "color:#444}\n.missing{color:#b71c1c;font-weight:bold}\n</style></head><body>\n";
-  h << "<h1>" << escape(c.title) << "</h1>\n<p class=\"sub\">" << escape(c.subtitle) << "</p>\n";
+       "color:#444}\n.missing{color:#b71c1c;font-weight:bold}\n.patient{font-weight:bold;margin:6px 0 0}\n"
+    << kPrintStyle << "</style></head><body>\n";
+  h << "<h1>" << escape(c.title) << "</h1>\n<p class=\"patient\">Patient: " << escape(c.patient) << "</p>\n"
+    << "<p class=\"sub\">" << escape(c.subtitle) << "</p>\n";
   h << "<div class=\"limits\"><b>Limits.</b><ul>";
   for (const std::string& line : limitsStatement())
     h << "<li>" << escape(line) << "</li>";

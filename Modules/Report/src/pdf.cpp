@@ -1,5 +1,7 @@
-// report.pdf through cairo: A4 pages, the same content as the HTML, tables that break across pages, images two
-// to a row, and the limits on every page's footer.
+// report.pdf through cairo: A4 pages, the same content as the HTML, tables that break across pages with their
+// header row repeated, images two to a row, the patient and "page N of M" on every page's header and the limits on
+// its footer. The page count is known only once everything is laid out, so the layout runs twice: once to count the
+// pages (output discarded), once to draw them.
 #include "content.h"
 
 #include "vestige/core/error.h"
@@ -11,6 +13,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace vestige::report {
 
@@ -25,7 +30,9 @@ struct Rgb {
 
 class PdfWriter {
 public:
-  PdfWriter(cairo_t* cr) : m_cr(cr) {}
+  // totalPages: 0 while counting.
+  PdfWriter(cairo_t* cr, std::string patient, int totalPages)
+      : m_cr(cr), m_patient(std::move(patient)), m_totalPages(totalPages) {}
 
   void font(double size, bool bold) {
     cairo_select_font_face(m_cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
@@ -39,19 +46,17 @@ public:
     return e.x_advance;
   }
 
+  // Greedy word wrap; a unit stays on the line of its number ("20 mm" is never split).
   std::vector<std::string> wrap(const std::string& text, double maxWidth) {
-    std::vector<std::string> lines;
-    std::string line, word;
+    std::vector<std::string> words;
+    std::string word;
     auto flushWord = [&]() {
       if (word.empty())
         return;
-      const std::string candidate = line.empty() ? word : line + " " + word;
-      if (!line.empty() && width(candidate) > maxWidth) {
-        lines.push_back(line);
-        line = word;
-      } else {
-        line = candidate;
-      }
+      if (!words.empty() && isUnit(word))
+        words.back() += " " + word;
+      else
+        words.push_back(word);
       word.clear();
     };
     for (char ch : text) {
@@ -61,6 +66,17 @@ public:
         word += ch;
     }
     flushWord();
+    std::vector<std::string> lines;
+    std::string line;
+    for (const std::string& w : words) {
+      const std::string candidate = line.empty() ? w : line + " " + w;
+      if (!line.empty() && width(candidate) > maxWidth) {
+        lines.push_back(line);
+        line = w;
+      } else {
+        line = candidate;
+      }
+    }
     if (!line.empty() || lines.empty())
       lines.push_back(line);
     return lines;
@@ -72,21 +88,19 @@ public:
   }
 
   void newPage() {
-    footer();
+    pageFurniture();
     cairo_show_page(m_cr);
     ++m_page;
     m_y = kMargin;
   }
 
-  void footer() {
-    font(7, false);
-    cairo_set_source_rgb(m_cr, 0.4, 0.4, 0.4);
-    cairo_move_to(m_cr, kMargin, kPageH - 24);
-    cairo_show_text(m_cr, "Vestige - research software, not a certified medical device. Imaging volumes, not weights.");
-    const std::string page = "page " + std::to_string(m_page);
-    cairo_move_to(m_cr, kPageW - kMargin - width(page), kPageH - 24);
-    cairo_show_text(m_cr, page.c_str());
+  // Ends the last page.
+  void finish() {
+    pageFurniture();
+    cairo_show_page(m_cr);
   }
+
+  [[nodiscard]] int pages() const { return m_page; }
 
   void text(const std::string& s, double size, bool bold, Rgb color = {0.13, 0.13, 0.13}, double indent = 0) {
     font(size, bold);
@@ -137,52 +151,29 @@ public:
   }
 
   void table(const detail::Table& t) {
-    heading(t.title);
-    const double total = kPageW - 2 * kMargin;
     std::vector<double> widths = t.widths;
     const std::size_t cols = t.header.empty() ? 2 : t.header.size();
     if (widths.size() != cols)
       widths.assign(cols, 1.0 / static_cast<double>(cols));
-    auto row = [&](const std::vector<std::string>& cells, bool header, bool flagged) {
-      std::vector<std::vector<std::string>> wrapped;
-      std::size_t lines = 1;
-      for (std::size_t c = 0; c < cols; ++c) {
-        font(kBody, header || (t.header.empty() && c == 0) || flagged);
-        wrapped.push_back(wrap(c < cells.size() ? cells[c] : "", widths[c] * total - 6));
-        lines = std::max(lines, wrapped.back().size());
-      }
-      const double h = static_cast<double>(lines) * kLine + 4;
-      ensure(h);
-      double x = kMargin;
-      for (std::size_t c = 0; c < cols; ++c) {
-        const double w = widths[c] * total;
-        cairo_rectangle(m_cr, x, m_y, w, h);
-        if (header || (t.header.empty() && c == 0))
-          cairo_set_source_rgb(m_cr, 0.95, 0.95, 0.95);
-        else if (flagged)
-          cairo_set_source_rgb(m_cr, 0.99, 0.89, 0.89);
-        else
-          cairo_set_source_rgb(m_cr, 1, 1, 1);
-        cairo_fill_preserve(m_cr);
-        cairo_set_source_rgb(m_cr, 0.8, 0.8, 0.8);
-        cairo_set_line_width(m_cr, 0.5);
-        cairo_stroke(m_cr);
-        font(kBody, header || (t.header.empty() && c == 0) || flagged);
-        cairo_set_source_rgb(m_cr, 0.1, 0.1, 0.1);
-        double y = m_y + 2;
-        for (const std::string& line : wrapped[c]) {
-          cairo_move_to(m_cr, x + 3, y + kBody);
-          cairo_show_text(m_cr, line.c_str());
-          y += kLine;
-        }
-        x += w;
-      }
-      m_y += h;
-    };
+    const Cells header = t.header.empty() ? Cells{} : wrapRow(t, widths, t.header, true, false);
+    const Cells first = t.rows.empty() ? Cells{} : wrapRow(t, widths, t.rows.front(), false, isFlagged(t.rows.front()));
+    // Keep the heading with the header row and the first row.
+    ensure(40 + rowHeight(header) + rowHeight(first));
+    heading(t.title);
     if (!t.header.empty())
-      row(t.header, true, false);
-    for (const auto& r : t.rows)
-      row(r, false, !r.empty() && r.back() == "MISSING METASTASIS");
+      drawRow(t, widths, header, true, false);
+    for (const auto& r : t.rows) {
+      const bool flagged = isFlagged(r);
+      const Cells cells = wrapRow(t, widths, r, false, flagged);
+      if (m_y + rowHeight(cells) > kBottom) {
+        newPage();
+        text(t.title + " (continued)", 9, true, {0.4, 0.4, 0.4});
+        m_y += 2;
+        if (!t.header.empty())
+          drawRow(t, widths, header, true, false);
+      }
+      drawRow(t, widths, cells, false, flagged);
+    }
     if (!t.note.empty()) {
       m_y += 2;
       text(t.note, 7.5, false, {0.4, 0.4, 0.4});
@@ -228,20 +219,169 @@ public:
     }
   }
 
-  void finish() { footer(); }
-
   double m_y = kMargin;
 
 private:
+  using Cells = std::vector<std::vector<std::string>>; // wrapped lines per column
+
+  static bool isUnit(std::string word) {
+    while (!word.empty() && std::string(",;:)").find(word.back()) != std::string::npos)
+      word.pop_back();
+    return word == "mm" || word == "mL" || word == "%" || word == "s" || word == "cm" || word == "kg" || word == "m2";
+  }
+  static bool isFlagged(const std::vector<std::string>& row) {
+    return !row.empty() && row.back() == "MISSING METASTASIS";
+  }
+  static bool boldCell(const detail::Table& t, std::size_t column, bool header, bool flagged) {
+    return header || flagged || (t.header.empty() && column == 0);
+  }
+
+  Cells wrapRow(const detail::Table& t, const std::vector<double>& widths, const std::vector<std::string>& cells,
+                bool header, bool flagged) {
+    const double total = kPageW - 2 * kMargin;
+    Cells wrapped;
+    for (std::size_t c = 0; c < widths.size(); ++c) {
+      font(kBody, boldCell(t, c, header, flagged));
+      wrapped.push_back(wrap(c < cells.size() ? cells[c] : "", widths[c] * total - 6));
+    }
+    return wrapped;
+  }
+
+  static double rowHeight(const Cells& cells) {
+    if (cells.empty())
+      return 0;
+    std::size_t lines = 1;
+    for (const auto& c : cells)
+      lines = std::max(lines, c.size());
+    return static_cast<double>(lines) * kLine + 4;
+  }
+
+  void drawRow(const detail::Table& t, const std::vector<double>& widths, const Cells& cells, bool header,
+               bool flagged) {
+    const double total = kPageW - 2 * kMargin, h = rowHeight(cells);
+    double x = kMargin;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const double w = widths[c] * total;
+      const bool bold = boldCell(t, c, header, flagged);
+      cairo_rectangle(m_cr, x, m_y, w, h);
+      if (header || (t.header.empty() && c == 0))
+        cairo_set_source_rgb(m_cr, 0.95, 0.95, 0.95);
+      else if (flagged)
+        cairo_set_source_rgb(m_cr, 0.99, 0.89, 0.89);
+      else
+        cairo_set_source_rgb(m_cr, 1, 1, 1);
+      cairo_fill_preserve(m_cr);
+      cairo_set_source_rgb(m_cr, 0.8, 0.8, 0.8);
+      cairo_set_line_width(m_cr, 0.5);
+      cairo_stroke(m_cr);
+      font(kBody, bold);
+      cairo_set_source_rgb(m_cr, 0.1, 0.1, 0.1);
+      double y = m_y + 2;
+      for (const std::string& line : cells[c]) {
+        cairo_move_to(m_cr, x + 3, y + kBody);
+        cairo_show_text(m_cr, line.c_str());
+        y += kLine;
+      }
+      x += w;
+    }
+    m_y += h;
+  }
+
+  // The patient and the page number on top, the limits at the bottom: a page printed alone still says whose it is.
+  void pageFurniture() {
+    const Rgb grey{0.4, 0.4, 0.4};
+    font(7.5, true);
+    cairo_set_source_rgb(m_cr, grey.r, grey.g, grey.b);
+    cairo_move_to(m_cr, kMargin, 26);
+    cairo_show_text(m_cr, ("Patient " + m_patient).c_str());
+    const std::string page =
+        "page " + std::to_string(m_page) + " of " + (m_totalPages > 0 ? std::to_string(m_totalPages) : "?");
+    cairo_move_to(m_cr, kPageW - kMargin - width(page), 26);
+    cairo_show_text(m_cr, page.c_str());
+    cairo_set_line_width(m_cr, 0.5);
+    cairo_move_to(m_cr, kMargin, 31);
+    cairo_line_to(m_cr, kPageW - kMargin, 31);
+    cairo_stroke(m_cr);
+    font(7, false);
+    cairo_move_to(m_cr, kMargin, kPageH - 24);
+    cairo_show_text(m_cr, "Vestige - research software, not a certified medical device. Imaging volumes, not weights.");
+  }
+
   cairo_t* m_cr;
+  std::string m_patient;
+  int m_totalPages;
   int m_page = 1;
 };
+
+void layout(PdfWriter& pdf, const detail::Content& c, const std::vector<ReportImage>& images) {
+  pdf.text(c.title, 18, true);
+  pdf.text("Patient " + c.patient, 10, true);
+  pdf.text(c.subtitle, 8, false, {0.4, 0.4, 0.4});
+  pdf.m_y += 6;
+  std::vector<std::string> limits{"Limits."};
+  for (const std::string& l : limitsStatement())
+    limits.push_back("- " + l);
+  pdf.box(limits, {1.0, 0.96, 0.9}, {0.94, 0.7, 0.42}, 7.5, false);
+  pdf.box({c.verdict}, c.sufficient ? Rgb{0.9, 0.96, 0.92} : Rgb{0.99, 0.91, 0.91},
+          c.sufficient ? Rgb{0.49, 0.77, 0.54} : Rgb{0.9, 0.45, 0.45}, 12, true);
+  for (const detail::Table& t : c.tables) {
+    pdf.table(t);
+    if (t.title == "Original sites") {
+      pdf.heading("Missing metastases");
+      if (c.missingMetastases.empty())
+        pdf.text("None: no disappeared site would be left in the remnant under the visible-only scenario.", kBody,
+                 false);
+      for (const std::string& m : c.missingMetastases)
+        pdf.text(m, kBody, true, {0.72, 0.11, 0.11});
+    }
+  }
+  std::string group;
+  std::vector<ReportImage> batch;
+  auto flush = [&]() {
+    if (batch.empty())
+      return;
+    // Keep a heading with the first row of its pictures (pictures are square, two to a row).
+    pdf.ensure(40 + (kPageW - 2 * kMargin) / 2 + 26);
+    pdf.heading(group == "views" ? std::string("3D views") : "Site " + group + ": slices");
+    pdf.images(batch);
+    batch.clear();
+  };
+  for (const ReportImage& image : images) {
+    if (image.group != group) {
+      flush();
+      group = image.group;
+    }
+    batch.push_back(image);
+  }
+  flush();
+  if (!c.notes.empty()) {
+    pdf.heading("Notes");
+    for (const std::string& n : c.notes)
+      pdf.text("- " + n, kBody, false);
+  }
+  pdf.finish();
+}
+
+cairo_status_t discard(void*, const unsigned char*, unsigned int) {
+  return CAIRO_STATUS_SUCCESS;
+}
+
+// Lays the report out on a PDF surface that writes nowhere and returns the number of pages.
+int countPages(const detail::Content& c, const std::vector<ReportImage>& images) {
+  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(discard, nullptr, kPageW, kPageH);
+  std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surfaceOwner(surface, cairo_surface_destroy);
+  std::unique_ptr<cairo_t, void (*)(cairo_t*)> cr(cairo_create(surface), cairo_destroy);
+  PdfWriter pdf(cr.get(), c.patient, 0);
+  layout(pdf, c, images);
+  return pdf.pages();
+}
 
 } // namespace
 
 void writeReportPdf(const planning::PlanSummary& summary, const std::vector<ReportImage>& images,
                     const std::filesystem::path& file, const std::vector<std::string>& exportNotes) {
   const detail::Content c = detail::buildContent(summary, exportNotes);
+  const int pages = countPages(c, images);
   core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
     cairo_surface_t* surface = cairo_pdf_surface_create(tmp.string().c_str(), kPageW, kPageH);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, c.title.c_str());
@@ -249,53 +389,13 @@ void writeReportPdf(const planning::PlanSummary& summary, const std::vector<Repo
     cairo_t* cr = cairo_create(surface);
     std::unique_ptr<cairo_t, void (*)(cairo_t*)> crOwner(cr, cairo_destroy);
     std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surfaceOwner(surface, cairo_surface_destroy);
-    PdfWriter pdf(cr);
-    pdf.text(c.title, 18, true);
-    pdf.text(c.subtitle, 8, false, {0.4, 0.4, 0.4});
-    pdf.m_y += 6;
-    std::vector<std::string> limits{"Limits."};
-    for (const std::string& l : limitsStatement())
-      limits.push_back("- " + l);
-    pdf.box(limits, {1.0, 0.96, 0.9}, {0.94, 0.7, 0.42}, 7.5, false);
-    pdf.box({c.verdict}, c.sufficient ? Rgb{0.9, 0.96, 0.92} : Rgb{0.99, 0.91, 0.91},
-            c.sufficient ? Rgb{0.49, 0.77, 0.54} : Rgb{0.9, 0.45, 0.45}, 12, true);
-    for (const detail::Table& t : c.tables) {
-      pdf.table(t);
-      if (t.title == "Original sites") {
-        pdf.heading("Missing metastases");
-        if (c.missingMetastases.empty())
-          pdf.text("None: no disappeared site would be left in the remnant under the visible-only scenario.", kBody,
-                   false);
-        for (const std::string& m : c.missingMetastases)
-          pdf.text(m, kBody, true, {0.72, 0.11, 0.11});
-      }
-    }
-    std::string group;
-    std::vector<ReportImage> batch;
-    auto flush = [&]() {
-      if (batch.empty())
-        return;
-      // Keep a heading with the first row of its pictures (pictures are square, two to a row).
-      pdf.ensure(40 + (kPageW - 2 * kMargin) / 2 + 26);
-      pdf.heading(group == "views" ? std::string("3D views") : "Site " + group + ": slices");
-      pdf.images(batch);
-      batch.clear();
-    };
-    for (const ReportImage& image : images) {
-      if (image.group != group) {
-        flush();
-        group = image.group;
-      }
-      batch.push_back(image);
-    }
-    flush();
-    if (!c.notes.empty()) {
-      pdf.heading("Notes");
-      for (const std::string& n : c.notes)
-        pdf.text("- " + n, kBody, false);
-    }
-    pdf.finish();
-    cairo_show_page(cr);
+    PdfWriter pdf(cr, c.patient, pages);
+    layout(pdf, c, images);
+    if (pdf.pages() != pages)
+      throw core::Error(core::ErrorCode::Internal,
+                        "the PDF layout gave " + std::to_string(pdf.pages()) + " pages after counting " +
+                            std::to_string(pages),
+                        file.string());
     crOwner.reset();
     cairo_surface_finish(surface);
     if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS)

@@ -143,8 +143,10 @@ TruthPlan phantomTruthPlan(const fs::path& caseDir) {
     l.baselineDiameterMm = t.baselineDiameterMm;
     l.projectedCenterLps = t.followupCentreLps;
     l.projectedVolumeMl = core::maskVolumeMl(sites[k]);
-    if (t.fate != phantom::LesionFate::Disappeared)
+    if (t.fate != phantom::LesionFate::Disappeared) {
       l.followupDiameterMm = 2.0 * std::cbrt(3.0 * t.followupMaskMl * 1000.0 / (4.0 * 3.14159265358979));
+      l.followupVolumeMl = t.followupMaskMl;
+    }
     l.uncertaintyMm = kUncertaintyMm;
     l.growMm = kMarginMm + kUncertaintyMm;
     const core::Vec3 idx = g.lpsToIndex(l.projectedCenterLps);

@@ -1,6 +1,8 @@
-// The report of a synthetic plan with known figures: HTML and PDF hold every required item; DICOM objects written
-// from a follow-up series pass dciodvfy and the SEG reads back equal to the plan's masks.
+// The report of a synthetic plan with known figures: HTML and PDF hold every required item and say nothing that
+// contradicts itself; DICOM objects written from a follow-up series pass dciodvfy and the SEG reads back equal to the
+// plan's masks. PDF text is read back with pdftotext (poppler-utils).
 #include "../../Visualization/test/synthetic_plan.h"
+#include "../src/content.h"
 
 #include "vestige/core/error.h"
 #include "vestige/dicom/mask_io.h"
@@ -10,11 +12,16 @@
 #include "vestige/testing/test_support.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace vestige::report {
 namespace {
@@ -46,10 +53,46 @@ int dciodvfyErrors(const fs::path& file, std::string& output) {
   return errors;
 }
 
-std::string fixed(double v, int d) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", d, v);
-  return b;
+// The PDF's text, one entry per page (pdftotext -layout keeps each printed line on one line); nullopt when
+// pdftotext is not installed.
+std::optional<std::vector<std::string>> pdfPages(const fs::path& pdf) {
+  if (std::system("command -v pdftotext >/dev/null 2>&1") != 0)
+    return std::nullopt;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(("pdftotext -layout \"" + pdf.string() + "\" - 2>&1").c_str(), "r"),
+                                             pclose);
+  std::string text;
+  char buffer[4096];
+  while (pipe && fgets(buffer, sizeof buffer, pipe.get()) != nullptr)
+    text += buffer;
+  std::vector<std::string> pages(1);
+  for (char ch : text) {
+    if (ch == '\f')
+      pages.emplace_back();
+    else
+      pages.back() += ch;
+  }
+  if (pages.back().find_first_not_of(" \n") == std::string::npos)
+    pages.pop_back();
+  return pages;
+}
+
+#define REQUIRE_PDFTOTEXT(pages)                                                                                       \
+  if (!(pages))                                                                                                        \
+  GTEST_SKIP() << "pdftotext not found: install poppler-utils (scripts/install-deps.sh names it) to check the PDF "    \
+                  "text"
+
+// The synthetic plan with `extra` more sites S01, S02, ... (shrunk, not in any scenario): a site table that needs
+// several pages.
+testplan::SyntheticPlan planWithSites(std::size_t extra) {
+  auto plan = testplan::makeSyntheticPlan();
+  for (std::size_t k = 1; k <= extra; ++k) {
+    planning::LesionResult l = plan.summary.lesions.front();
+    l.id = (k < 10 ? "S0" : "S") + std::to_string(k);
+    l.followupVolumeMl = 0.5 * l.baselineVolumeMl;
+    l.missingMetastasis = false;
+    plan.summary.lesions.push_back(l);
+  }
+  return plan;
 }
 
 class Report : public ::testing::Test {
@@ -69,8 +112,8 @@ TEST_F(Report, HtmlAndPdfHoldEveryRequiredItem) {
   ASSERT_TRUE(fs::exists(files.pdf));
   const std::string html = slurp(files.html);
   const auto& s = plan.summary;
-  EXPECT_NE(html.find("Synthetic^Patient"), std::string::npos);
-  EXPECT_NE(html.find("SYN001"), std::string::npos);
+  using namespace detail;
+  EXPECT_NE(html.find("Synthetic, Patient (ID SYN001)"), std::string::npos);
   EXPECT_NE(html.find(s.followup.seriesUid), std::string::npos);
   EXPECT_NE(html.find(s.baseline.seriesUid), std::string::npos);
   EXPECT_NE(html.find("not a certified medical device"), std::string::npos);
@@ -78,16 +121,18 @@ TEST_F(Report, HtmlAndPdfHoldEveryRequiredItem) {
   EXPECT_NE(html.find("FLR " + fixed(s.flrPercent, 1) + " %"), std::string::npos);
   EXPECT_NE(html.find("sFLR " + fixed(*s.sflrPercent, 1) + " %"), std::string::npos);
   EXPECT_NE(html.find("minimum 30 %"), std::string::npos);
-  EXPECT_NE(html.find(fixed(s.liverMl, 1) + " mL"), std::string::npos);
-  EXPECT_NE(html.find(fixed(s.remnantMl, 1) + " mL"), std::string::npos);
+  EXPECT_NE(html.find(formatMl(s.liverMl) + " mL"), std::string::npos);
+  EXPECT_NE(html.find(formatMl(s.remnantMl) + " mL"), std::string::npos);
   EXPECT_NE(html.find("all_original_sites"), std::string::npos);
   EXPECT_NE(html.find("visible_only"), std::string::npos);
   EXPECT_NE(html.find("Registration quality"), std::string::npos);
   EXPECT_NE(html.find("0.62 / 1.41"), std::string::npos);
+  EXPECT_NE(html.find("no folding (min Jacobian 0.62)"), std::string::npos);
   for (const auto& l : s.lesions) {
     EXPECT_NE(html.find("<td>" + l.id + "</td>"), std::string::npos) << l.id;
-    EXPECT_NE(html.find(fixed(l.depthBelowSurfaceMm, 1) + " mm"), std::string::npos) << l.id;
-    EXPECT_NE(html.find(fixed(s.marginMm, 1) + " + " + fixed(l.uncertaintyMm, 1) + " mm"), std::string::npos);
+    EXPECT_NE(html.find("<td>" + formatMm(l.depthBelowSurfaceMm) + " mm</td>"), std::string::npos) << l.id;
+    EXPECT_NE(html.find("<td>" + formatMm(s.marginMm) + " + " + formatMm(l.uncertaintyMm) + " mm</td>"),
+              std::string::npos);
   }
   // Only L3 is flagged as a missing metastasis.
   EXPECT_EQ(count(html, "<tr class=\"flag\">"), 1U);
@@ -168,6 +213,184 @@ TEST_F(Report, VolumeFileFollowupSkipsDicomWithANote) {
   ASSERT_EQ(files.notes.size(), 1U);
   EXPECT_NE(files.notes[0].find("DICOM export skipped"), std::string::npos);
   EXPECT_NE(slurp(files.html).find("DICOM export skipped"), std::string::npos);
+}
+
+TEST(ReportNumbers, AreRoundedForReading) {
+  using namespace detail;
+  EXPECT_EQ(formatMl(1509.66), "1,510");
+  EXPECT_EQ(formatMl(7.349), "7.3");
+  EXPECT_EQ(formatMl(9.96), "10"); // 10.0 is not below 10
+  EXPECT_EQ(formatMm(123.6), "124");
+  EXPECT_EQ(formatMm(7.25), "7.3");
+  EXPECT_EQ(formatMm(-65.0), "-65");
+  EXPECT_EQ(formatMm(-0.04), "0.0");
+  EXPECT_EQ(formatPercent(42.04), "42.0");
+  EXPECT_EQ(formatPercent(1234.56), "1,234.6");
+  EXPECT_EQ(formatJacobian(0.1249), "0.12");
+  EXPECT_EQ(formatJacobian(-0.051), "-0.05");
+  EXPECT_EQ(formatSeconds(754.4), "754");
+  EXPECT_EQ(formatSeconds(3599.6), "3,600");
+  EXPECT_EQ(formatCount(999), "999");
+  EXPECT_EQ(formatCount(74263), "74,263");
+  EXPECT_EQ(formatCount(1234567), "1,234,567");
+}
+
+TEST(ReportNumbers, PersonNamesLoseTheirCarets) {
+  using detail::formatPersonName;
+  EXPECT_EQ(formatPersonName("DOE^JOHN^^^"), "DOE, JOHN");
+  EXPECT_EQ(formatPersonName("DOE^JOHN^A^DR^JR"), "DOE, DR JOHN A, JR");
+  EXPECT_EQ(formatPersonName("DOE^^A"), "DOE, A");
+  EXPECT_EQ(formatPersonName("^JOHN"), "JOHN");
+  EXPECT_EQ(formatPersonName("DOE "), "DOE");
+  EXPECT_EQ(formatPersonName("Yamada^Tarou=\xE5\xB1\xB1\xE7\x94\xB0^\xE5\xA4\xAA\xE9\x83\x8E"), "Yamada, Tarou");
+  EXPECT_EQ(formatPersonName(""), "");
+}
+
+TEST_F(Report, NumbersInTheReportAreRounded) {
+  auto plan = testplan::makeSyntheticPlan();
+  plan.summary.liverMl = 1734.56;
+  plan.summary.registration.seconds = 754.4;
+  plan.summary.lesions[0].baselineVolumeMl = 7.349;
+  plan.summary.lesions[0].baselineDiameterMm = 23.6;
+  const std::string html = reportHtml(plan.summary, {});
+  EXPECT_NE(html.find("<td>1,735 mL</td>"), std::string::npos);
+  EXPECT_EQ(html.find("1734"), std::string::npos);
+  EXPECT_NE(html.find("<td>754 s</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>24 mm, 7.3 mL</td>"), std::string::npos);
+}
+
+TEST_F(Report, RepairedFoldsAreNeverCalledNoFolding) {
+  auto plan = testplan::makeSyntheticPlan();
+  plan.summary.registration.minJacobian = 0.12;
+  plan.summary.registration.repairedFoldVoxels = 74263;
+  const std::string html = reportHtml(plan.summary, {});
+  EXPECT_EQ(html.find("no folding"), std::string::npos);
+  EXPECT_NE(html.find("folds smoothed at 74,263 voxels; min Jacobian 0.12 after repair"), std::string::npos);
+  EXPECT_NE(html.find("0.12 / 1.41 after repair"), std::string::npos);
+  // Folds left after the repair are said to be there.
+  plan.summary.registration.minJacobian = -0.05;
+  const std::string folded = reportHtml(plan.summary, {});
+  EXPECT_NE(folded.find("FOLDED: min Jacobian -0.05 after folds smoothed at 74,263 voxels"), std::string::npos);
+  EXPECT_EQ(folded.find("no folding"), std::string::npos);
+
+  // The PDF says the same.
+  plan.summary.registration.minJacobian = 0.12;
+  writeReportPdf(plan.summary, {}, m_dir / "report.pdf");
+  const auto pages = pdfPages(m_dir / "report.pdf");
+  REQUIRE_PDFTOTEXT(pages);
+  std::string all;
+  for (const std::string& p : *pages)
+    all += p;
+  EXPECT_EQ(all.find("no folding"), std::string::npos);
+  EXPECT_NE(all.find("folds smoothed at 74,263"), std::string::npos);
+}
+
+TEST_F(Report, ShrunkSiteShowsItsVolumeBasisAndSaysWhyItsDiameterIsLonger) {
+  auto plan = testplan::makeSyntheticPlan();
+  planning::LesionResult& l = plan.summary.lesions[0];
+  ASSERT_EQ(l.status, "shrunk");
+  l.baselineDiameterMm = 120.2;
+  l.baselineVolumeMl = 905.2;
+  l.followupVolumeMl = 380.2;
+  l.followupDiameterMm = 124.3;
+  std::string html = reportHtml(plan.summary, {});
+  EXPECT_NE(html.find("<td>shrunk: 42.0 % of baseline volume (380 of 905 mL)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>124 mm (baseline 120 mm): irregular remnant, longer though smaller in volume</td>"),
+            std::string::npos);
+  EXPECT_EQ(html.find("now 124"), std::string::npos);
+  EXPECT_NE(html.find("<td>disappeared: no measurable lesion at the site</td><td>-</td>"), std::string::npos);
+
+  // Equal once rounded, or shorter: nothing to explain.
+  l.followupDiameterMm = 120.4;
+  html = reportHtml(plan.summary, {});
+  EXPECT_NE(html.find("<td>120 mm (baseline 120 mm)</td>"), std::string::npos);
+  EXPECT_EQ(html.find("irregular remnant"), std::string::npos);
+
+  // A status the radiologist set is shown as such, with what the image measured.
+  l.statusOverridden = true;
+  html = reportHtml(plan.summary, {});
+  EXPECT_NE(html.find("<td>shrunk (marked by the radiologist; image: 42.0 % of baseline volume (380 of 905 mL))</td>"),
+            std::string::npos);
+}
+
+TEST_F(Report, HtmlPrintsWithRepeatedHeadersAndNoBackgrounds) {
+  const auto plan = testplan::makeSyntheticPlan();
+  const std::string html = reportHtml(plan.summary, {});
+  EXPECT_NE(html.find("@media print"), std::string::npos);
+  EXPECT_NE(html.find("@page{size:A4"), std::string::npos);
+  EXPECT_NE(html.find("thead{display:table-header-group}"), std::string::npos);
+  EXPECT_NE(html.find("break-inside:avoid"), std::string::npos);
+  EXPECT_NE(html.find("background:none !important"), std::string::npos);
+  // Every table with a header row (scenarios, sites) has it in a <thead>.
+  EXPECT_EQ(count(html, "<thead><tr><th>"), 2U);
+  EXPECT_EQ(count(html, "<table>"), count(html, "</tbody></table>"));
+}
+
+TEST_F(Report, EveryPdfPageCarriesThePatientAndPageNOfM) {
+  auto plan = planWithSites(40);
+  plan.summary.followup.patientName = "DOE^JOHN^^^";
+  writeReportPdf(plan.summary, {}, m_dir / "report.pdf");
+  const auto pages = pdfPages(m_dir / "report.pdf");
+  REQUIRE_PDFTOTEXT(pages);
+  const std::string pdf = slurp(m_dir / "report.pdf");
+  const std::size_t n = count(pdf, "/Type /Page\n") + count(pdf, "/Type /Page ");
+  ASSERT_GE(n, 3U);
+  ASSERT_EQ(pages->size(), n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::string& page = (*pages)[p];
+    EXPECT_NE(page.find("page " + std::to_string(p + 1) + " of " + std::to_string(n)), std::string::npos) << p + 1;
+    EXPECT_NE(page.find("Patient DOE, JOHN (ID SYN001)"), std::string::npos) << p + 1;
+    EXPECT_EQ(page.find('^'), std::string::npos) << p + 1;
+  }
+}
+
+TEST_F(Report, LongSiteTableRepeatsItsHeaderOnEveryPage) {
+  const auto plan = planWithSites(40);
+  writeReportPdf(plan.summary, {}, m_dir / "report.pdf");
+  const auto pages = pdfPages(m_dir / "report.pdf");
+  REQUIRE_PDFTOTEXT(pages);
+  std::size_t pagesWithSites = 0, rowsSeen = 0;
+  for (std::size_t p = 0; p < pages->size(); ++p) {
+    const std::string& page = (*pages)[p];
+    std::size_t firstRow = std::string::npos;
+    for (const auto& l : plan.summary.lesions) {
+      if (l.id[0] != 'S')
+        continue;
+      const std::size_t at = page.find(l.id);
+      rowsSeen += at != std::string::npos;
+      firstRow = std::min(firstRow, at);
+    }
+    if (firstRow == std::string::npos)
+      continue;
+    // The header row ("Flag" is a header cell and nowhere else) stands above the first site row of the page.
+    const std::size_t header = page.find("Flag");
+    EXPECT_LT(header, firstRow) << "page " << p + 1;
+    if (pagesWithSites++ > 0) {
+      EXPECT_NE(page.find("Original sites (continued)"), std::string::npos) << "page " << p + 1;
+    }
+  }
+  EXPECT_EQ(rowsSeen, 40U);
+  EXPECT_GE(pagesWithSites, 2U);
+}
+
+TEST_F(Report, FollowupVolumeTravelsThroughPlanJson) {
+  auto plan = testplan::makeSyntheticPlan();
+  plan.summary.lesions[0].baselineVolumeMl = 905.2;
+  plan.summary.lesions[0].followupVolumeMl = 380.2;
+  const std::string text = planning::planToJson(plan.summary);
+  const planning::PlanSummary back = planning::planFromJson(text, "test");
+  ASSERT_TRUE(back.lesions[0].followupVolumeMl.has_value());
+  EXPECT_DOUBLE_EQ(*back.lesions[0].followupVolumeMl, 380.2);
+  EXPECT_FALSE(back.lesions[1].followupVolumeMl.has_value());
+  EXPECT_NE(reportHtml(back, {}).find("shrunk: 42.0 % of baseline volume"), std::string::npos);
+  // A plan.json written before the follow-up volume was kept still reads, and the status keeps its stated basis.
+  auto json = nlohmann::json::parse(text);
+  for (auto& l : json["lesions"])
+    l.erase("followup_volume_ml");
+  const planning::PlanSummary old = planning::planFromJson(json.dump(), "old plan.json");
+  EXPECT_FALSE(old.lesions[0].followupVolumeMl.has_value());
+  EXPECT_NE(reportHtml(old, {}).find("<td>shrunk: by follow-up volume against baseline volume</td>"),
+            std::string::npos);
 }
 
 } // namespace

@@ -35,6 +35,8 @@ struct LesionResult {
   core::Vec3 projectedCenterLps{};          // on the follow-up
   double projectedVolumeMl = 0.0;           // full baseline extent carried onto the follow-up
   std::optional<double> followupDiameterMm; // when visible or shrunk
+  std::optional<double> followupVolumeMl;   // lesion tissue found at the site, when visible or shrunk: the status
+                                            // compares it with baselineVolumeMl
   double uncertaintyMm = 0.0;               // registration uncertainty at this site
   double growMm = 0.0;                      // margin + uncertainty actually used
   double depthBelowSurfaceMm = 0.0;         // projected centre to the follow-up liver surface
@@ -57,7 +59,7 @@ struct RegistrationSummary {
   double minJacobian = 0.0; // inside the follow-up liver
   double maxJacobian = 0.0;
   std::size_t repairedFoldVoxels = 0; // smoothed where the deformation folded, before the Jacobians were taken
-  std::optional<double> liverDice; // warped baseline liver vs follow-up liver, when both exist
+  std::optional<double> liverDice;    // warped baseline liver vs follow-up liver, when both exist
   std::string metric;
   std::string folder; // relative to the plan folder: "registration"
 };
