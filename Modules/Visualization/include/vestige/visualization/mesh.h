@@ -40,6 +40,26 @@ struct SurfaceOptions {
 // Enclosed volume in mL (divergence theorem); meaningful for closed surfaces.
 [[nodiscard]] double meshVolumeMl(const Mesh& mesh);
 
+// What keeps a mesh from being a closed, consistently oriented 2-manifold ("watertight" for 3D printing). Every
+// edge of such a surface joins exactly two triangles that run it in opposite directions, and the triangles around
+// every point form one fan.
+struct MeshTopology {
+  std::size_t edges = 0;
+  std::size_t boundaryEdges = 0;       // in one triangle only: a hole
+  std::size_t nonManifoldEdges = 0;    // in three or more triangles
+  std::size_t misorientedEdges = 0;    // in two triangles running it the same way (one of them flipped)
+  std::size_t nonManifoldVertices = 0; // two or more fans touching at one point
+  std::size_t degenerateTriangles = 0; // a point used twice
+  std::size_t unusedPoints = 0;        // in no triangle
+
+  [[nodiscard]] bool watertight() const noexcept {
+    return boundaryEdges == 0 && nonManifoldEdges == 0 && misorientedEdges == 0 && nonManifoldVertices == 0 &&
+           degenerateTriangles == 0;
+  }
+};
+
+[[nodiscard]] MeshTopology meshTopology(const Mesh& mesh);
+
 // Binary STL / Wavefront OBJ of one mesh, written atomically. Coordinates are LPS mm.
 void writeStl(const Mesh& mesh, const std::filesystem::path& file);
 void writeObj(const Mesh& mesh, const std::filesystem::path& file);
