@@ -26,15 +26,16 @@ struct SurfaceOptions {
   // Windowed-sinc smoothing (normalized coordinates, so it does not shrink the surface); 0 turns it off.
   int smoothingIterations = 30;
   double passBand = 0.05;
-  // Fraction of triangles removed by quadric decimation (volume preserving) when a surface has more than
-  // decimateAbove triangles; 0 keeps every triangle.
+  // Fraction of triangles removed by decimation (quadric, volume preserving; topology-checked edge collapses where
+  // that would open the surface) when a surface has more than decimateAbove triangles; 0 keeps every triangle.
   double decimation = 0.5;
   std::size_t decimateAbove = 50000;
 };
 
 // Closed surface of the non-zero voxels (flying edges, windowed-sinc smoothing, decimation) enclosing the voxel
 // volume of the mask within 0.5 % (the iso-level is tuned, see mesh.cpp). An empty mask gives an empty mesh. Geometry
-// (origin, spacing, direction) is honoured exactly.
+// (origin, spacing, direction) is honoured exactly. The result is watertight (meshTopology(...).watertight()), also
+// where the mask touches the image border; core::Error (Internal) rather than a surface that is not.
 [[nodiscard]] Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options = {});
 
 // Enclosed volume in mL (divergence theorem); meaningful for closed surfaces.
@@ -60,7 +61,8 @@ struct MeshTopology {
 
 [[nodiscard]] MeshTopology meshTopology(const Mesh& mesh);
 
-// Binary STL / Wavefront OBJ of one mesh, written atomically. Coordinates are LPS mm.
+// Binary STL / Wavefront OBJ of one mesh, written atomically. Coordinates are LPS mm, and the STL header and the OBJ's
+// first comment say "SPACE=LPS", which 3D Slicer reads.
 void writeStl(const Mesh& mesh, const std::filesystem::path& file);
 void writeObj(const Mesh& mesh, const std::filesystem::path& file);
 
@@ -71,8 +73,9 @@ struct ColoredMesh {
 };
 
 // glTF 2.0 binary (.glb): one node and mesh per entry with a PBR material of its colour (alpha blended when
-// translucent). Coordinates are LPS mm as in every Vestige output (not glTF's metres / Y-up; the asset's "extras"
-// say so), so the meshes overlay the DICOM series and the STL/OBJ files exactly.
+// translucent). glTF's own convention: metres, +Y up, the front facing +Z. For a patient that is +X = left,
+// +Y = superior, +Z = anterior, i.e. glTF = (x_L, z_S, -y_P) / 1000 from LPS mm, a rotation; the asset's "extras"
+// state it and hold the 4x4 matrix ("gltfFromLpsMm").
 void writeGlb(const std::vector<ColoredMesh>& meshes, const std::filesystem::path& file);
 
 } // namespace vestige::visualization
