@@ -1,4 +1,4 @@
-// Surfaces from masks with VTK, and STL/OBJ through VTK's writers. VTK works in the image's own axis frame
+// Surfaces from masks with VTK, STL through VTK's writer and OBJ directly. VTK works in the image's own axis frame
 // (spacing applied, direction not); points are mapped to LPS afterwards so that any direction matrix is exact
 // without ITKVtkGlue.
 #include "vestige/visualization/mesh.h"
@@ -274,8 +274,8 @@ double meshVolumeMl(const Mesh& mesh) {
 }
 
 // 3D Slicer (vtkMRMLModelStorageNode) looks for "SPACE=LPS" or "SPACE=RAS" anywhere in an STL header or in the
-// first comment of an OBJ file and converts to its RAS frame; without it Slicer assumes LPS too, but other tools do
-// not, so it is said. An STL header must not begin with "solid" (readers would take it for ASCII STL).
+// first comment of an OBJ file and converts to its RAS frame; without it Slicer 4.11+ assumes LPS and older versions
+// RAS, so it is said. An STL header must not begin with "solid" (readers would take it for ASCII STL).
 const char* const kCoordinateHeader = "Vestige surface, LPS millimetres. SPACE=LPS";
 
 void writeStl(const Mesh& mesh, const std::filesystem::path& file) {

@@ -3,6 +3,7 @@
 #include "vestige/visualization/mesh.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <unordered_map>
 #include <utility>
@@ -59,12 +60,17 @@ MeshTopology meshTopology(const Mesh& mesh) {
   std::unordered_map<std::uint64_t, EdgeUse> edges;
   edges.reserve(mesh.triangles.size());
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> links(mesh.pointCount());
+  std::vector<std::array<std::uint32_t, 3>> faces; // point triples, sorted, to find repeated triangles
+  faces.reserve(mesh.triangleCount());
   for (std::size_t f = 0; f + 2 < mesh.triangles.size(); f += 3) {
     const std::uint32_t v[3] = {mesh.triangles[f], mesh.triangles[f + 1], mesh.triangles[f + 2]};
     if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2]) {
       ++t.degenerateTriangles;
       continue;
     }
+    std::array<std::uint32_t, 3> sorted{v[0], v[1], v[2]};
+    std::sort(sorted.begin(), sorted.end());
+    faces.push_back(sorted);
     for (int e = 0; e < 3; ++e) {
       const std::uint32_t a = v[e], b = v[(e + 1) % 3];
       EdgeUse& use = edges[edgeKey(a, b)];
@@ -72,6 +78,9 @@ MeshTopology meshTopology(const Mesh& mesh) {
       links[a].emplace_back(b, v[(e + 2) % 3]);
     }
   }
+  std::sort(faces.begin(), faces.end());
+  for (std::size_t f = 1; f < faces.size(); ++f)
+    t.duplicateTriangles += faces[f] == faces[f - 1];
   t.edges = edges.size();
   for (const auto& [key, use] : edges) {
     const std::uint32_t n = use.forward + use.backward;

@@ -132,6 +132,16 @@ TEST(MeshTopology, CountsEveryDefectOfAKnownMesh) {
   EXPECT_EQ(touching.nonManifoldVertices, 1U);
   EXPECT_EQ(touching.boundaryEdges + touching.nonManifoldEdges + touching.misorientedEdges, 0U);
 
+  // A piece flattened to two back-to-back triangles: every edge in two triangles, in opposite directions, yet no
+  // solid.
+  Mesh flat;
+  flat.pointsLps = {0, 0, 0, 1, 0, 0, 0, 1, 0};
+  flat.triangles = {0, 1, 2, 0, 2, 1};
+  const MeshTopology flattened = meshTopology(flat);
+  EXPECT_EQ(flattened.boundaryEdges + flattened.nonManifoldEdges + flattened.misorientedEdges, 0U);
+  EXPECT_EQ(flattened.duplicateTriangles, 1U);
+  EXPECT_FALSE(flattened.watertight());
+
   Mesh degenerate = tetrahedron();
   degenerate.triangles.insert(degenerate.triangles.end(), {1, 1, 2});
   EXPECT_EQ(meshTopology(degenerate).degenerateTriangles, 1U);
@@ -141,8 +151,8 @@ std::string describe(const MeshTopology& t) {
   return std::to_string(t.edges) + " edges, " + std::to_string(t.boundaryEdges) + " boundary, " +
          std::to_string(t.nonManifoldEdges) + " non-manifold, " + std::to_string(t.misorientedEdges) +
          " misoriented, " + std::to_string(t.nonManifoldVertices) + " non-manifold vertices, " +
-         std::to_string(t.degenerateTriangles) + " degenerate triangles, " + std::to_string(t.unusedPoints) +
-         " unused points";
+         std::to_string(t.degenerateTriangles) + " degenerate, " + std::to_string(t.duplicateTriangles) +
+         " duplicate triangles, " + std::to_string(t.unusedPoints) + " unused points";
 }
 
 // Every surface the plan scene writes is closed, with and without decimation, and also when the masks are cut by

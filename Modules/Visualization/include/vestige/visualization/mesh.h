@@ -51,11 +51,12 @@ struct MeshTopology {
   std::size_t misorientedEdges = 0;    // in two triangles running it the same way (one of them flipped)
   std::size_t nonManifoldVertices = 0; // two or more fans touching at one point
   std::size_t degenerateTriangles = 0; // a point used twice
+  std::size_t duplicateTriangles = 0;  // the same three points as another triangle (e.g. a flattened piece)
   std::size_t unusedPoints = 0;        // in no triangle
 
   [[nodiscard]] bool watertight() const noexcept {
     return boundaryEdges == 0 && nonManifoldEdges == 0 && misorientedEdges == 0 && nonManifoldVertices == 0 &&
-           degenerateTriangles == 0;
+           degenerateTriangles == 0 && duplicateTriangles == 0;
   }
 };
 
