@@ -1,5 +1,8 @@
 // glTF 2.0 binary writer. VTK 9.1's vtkGLTFExporter writes only .gltf text from a live render window; a .glb needs
 // neither, so it is written here: one JSON chunk and one BIN chunk holding positions, normals and indices.
+// glTF is metres with +Y up and the asset's front towards +Z (its right towards -X); a patient model is turned so
+// that superior is up and anterior faces the viewer: glTF (x, y, z) = (L, S, A) = (x_L, z_S, -y_P) / 1000. That is a
+// rotation (determinant +1), so counter-clockwise triangles stay counter-clockwise and normals stay outward.
 #include "vestige/visualization/mesh.h"
 
 #include "vestige/core/error.h"
@@ -16,6 +19,8 @@ namespace vestige::visualization {
 
 namespace {
 
+constexpr double kMetresPerMm = 0.001;
+
 void appendBytes(std::vector<std::uint8_t>& bin, const void* data, std::size_t bytes) {
   const auto* p = static_cast<const std::uint8_t*>(data);
   bin.insert(bin.end(), p, p + bytes);
@@ -28,14 +33,32 @@ void putU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     out.push_back(static_cast<std::uint8_t>((v >> (8 * b)) & 0xFF));
 }
 
+// LPS (x, y, z) -> glTF (x, z, -y), scaled: the one place the axes change.
+std::vector<float> toGltfAxes(const std::vector<float>& lps, double scale) {
+  std::vector<float> out(lps.size());
+  for (std::size_t p = 0; p + 2 < lps.size(); p += 3) {
+    out[p] = static_cast<float>(lps[p] * scale);
+    out[p + 1] = static_cast<float>(lps[p + 2] * scale);
+    out[p + 2] = static_cast<float>(-lps[p + 1] * scale);
+  }
+  return out;
+}
+
 } // namespace
 
 void writeGlb(const std::vector<ColoredMesh>& meshes, const std::filesystem::path& file) {
   using nlohmann::json;
   json doc;
-  doc["asset"] = {{"version", "2.0"},
-                  {"generator", "Vestige"},
-                  {"extras", {{"coordinates", "DICOM patient LPS"}, {"units", "mm"}}}};
+  // The mapping is written into the file so that a reader can return to the DICOM patient frame.
+  const json gltfFromLpsMm = {{kMetresPerMm, 0, 0, 0}, {0, 0, kMetresPerMm, 0}, {0, -kMetresPerMm, 0, 0}, {0, 0, 0, 1}};
+  doc["asset"] = {
+      {"version", "2.0"},
+      {"generator", "Vestige"},
+      {"extras",
+       {{"units", "m"},
+        {"axes", "+X = patient left (L), +Y = superior (S), +Z = anterior (-P); glTF = (x_L, z_S, -y_P) / 1000 "
+                 "from DICOM patient LPS mm"},
+        {"gltfFromLpsMm", gltfFromLpsMm}}}};
   json nodes = json::array(), gmeshes = json::array(), materials = json::array(), accessors = json::array(),
        views = json::array();
   std::vector<std::uint8_t> bin;
@@ -53,17 +76,19 @@ void writeGlb(const std::vector<ColoredMesh>& meshes, const std::filesystem::pat
     const Mesh& m = *cm.mesh;
     if (m.pointCount() > std::numeric_limits<std::uint32_t>::max())
       throw core::Error(core::ErrorCode::Unsupported, "mesh too large for glTF", cm.name);
+    const std::vector<float> positions = toGltfAxes(m.pointsLps, kMetresPerMm);
+    // min/max of the stored floats themselves: the validator compares them bit for bit.
     float lo[3] = {std::numeric_limits<float>::max(), std::numeric_limits<float>::max(),
                    std::numeric_limits<float>::max()};
     float hi[3] = {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::lowest(),
                    std::numeric_limits<float>::lowest()};
     for (std::size_t p = 0; p < m.pointCount(); ++p)
       for (int a = 0; a < 3; ++a) {
-        lo[a] = std::min(lo[a], m.pointsLps[3 * p + a]);
-        hi[a] = std::max(hi[a], m.pointsLps[3 * p + a]);
+        lo[a] = std::min(lo[a], positions[3 * p + a]);
+        hi[a] = std::max(hi[a], positions[3 * p + a]);
       }
     json attributes;
-    const std::size_t posView = addView(m.pointsLps.data(), m.pointsLps.size() * sizeof(float), 34962);
+    const std::size_t posView = addView(positions.data(), positions.size() * sizeof(float), 34962);
     accessors.push_back({{"bufferView", posView},
                          {"componentType", 5126},
                          {"count", m.pointCount()},
@@ -72,7 +97,8 @@ void writeGlb(const std::vector<ColoredMesh>& meshes, const std::filesystem::pat
                          {"max", {hi[0], hi[1], hi[2]}}});
     attributes["POSITION"] = accessors.size() - 1;
     if (m.normals.size() == m.pointsLps.size()) {
-      const std::size_t nView = addView(m.normals.data(), m.normals.size() * sizeof(float), 34962);
+      const std::vector<float> normals = toGltfAxes(m.normals, 1.0);
+      const std::size_t nView = addView(normals.data(), normals.size() * sizeof(float), 34962);
       accessors.push_back(
           {{"bufferView", nView}, {"componentType", 5126}, {"count", m.pointCount()}, {"type", "VEC3"}});
       attributes["NORMAL"] = accessors.size() - 1;

@@ -1,8 +1,9 @@
-// Surfaces from masks with VTK, and STL/OBJ through VTK's writers. VTK works in the image's own axis frame
+// Surfaces from masks with VTK, STL through VTK's writer and OBJ directly. VTK works in the image's own axis frame
 // (spacing applied, direction not); points are mapped to LPS afterwards so that any direction matrix is exact
 // without ITKVtkGlue.
 #include "vestige/visualization/mesh.h"
 
+#include "mesh_decimate.h"
 #include "vtk_convert.h"
 
 #include "vestige/core/error.h"
@@ -13,7 +14,6 @@
 #include <vtkFlyingEdges3D.h>
 #include <vtkImageData.h>
 #include <vtkNew.h>
-#include <vtkOBJWriter.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -27,8 +27,119 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <utility>
 
 namespace vestige::visualization {
+
+namespace {
+
+// The connected pieces of a triangle surface, each with only its own points.
+std::vector<vtkSmartPointer<vtkPolyData>> connectedPieces(vtkPolyData* triangles) {
+  const vtkIdType pointCount = triangles->GetNumberOfPoints();
+  std::vector<vtkIdType> parent(static_cast<std::size_t>(pointCount));
+  std::iota(parent.begin(), parent.end(), vtkIdType{0});
+  auto find = [&](vtkIdType x) {
+    while (parent[x] != x)
+      x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  vtkCellArray* polys = triangles->GetPolys();
+  vtkIdType npts = 0;
+  const vtkIdType* ids = nullptr;
+  for (polys->InitTraversal(); polys->GetNextCell(npts, ids);)
+    for (vtkIdType k = 1; k < npts; ++k)
+      parent[find(ids[k])] = find(ids[0]);
+
+  std::vector<vtkIdType> pieceOf(parent.size(), -1), localId(parent.size(), -1);
+  std::vector<vtkSmartPointer<vtkPolyData>> pieces;
+  for (polys->InitTraversal(); polys->GetNextCell(npts, ids);) {
+    vtkIdType& piece = pieceOf[find(ids[0])];
+    if (piece < 0) {
+      piece = static_cast<vtkIdType>(pieces.size());
+      auto poly = vtkSmartPointer<vtkPolyData>::New();
+      vtkNew<vtkPoints> points;
+      points->SetDataTypeToDouble();
+      poly->SetPoints(points);
+      vtkNew<vtkCellArray> cells;
+      poly->SetPolys(cells);
+      pieces.push_back(poly);
+    }
+    vtkPolyData* poly = pieces[static_cast<std::size_t>(piece)];
+    std::array<vtkIdType, 3> local{};
+    for (vtkIdType k = 0; k < npts && k < 3; ++k) {
+      if (localId[ids[k]] < 0)
+        localId[ids[k]] = poly->GetPoints()->InsertNextPoint(triangles->GetPoint(ids[k]));
+      local[k] = localId[ids[k]];
+    }
+    poly->GetPolys()->InsertNextCell(3, local.data());
+  }
+  return pieces;
+}
+
+// vtkQuadricDecimation (volume preserving, the smoother result) collapses edges without checking that the surface
+// stays a manifold: where a mask is one voxel thin the collapses glue two sheets into a fin or pinch them at a point
+// (Mesh.RoughMaskSurfacesAreWatertight's mask: 7 open and 17 non-manifold edges and 1 pinched point on its largest
+// piece; vtkDecimatePro with PreserveTopologyOn still leaves a non-manifold edge there). Every connected piece is
+// therefore decimated on its own and counted: the quadric result is kept when it is closed, else the piece is
+// decimated by collapseEdges, which allows only collapses that keep it closed; the piece as it was is the last
+// resort. Smooth pieces, which hold nearly all triangles, take the quadric path.
+Mesh decimatedPiece(vtkPolyData* piece, const core::ImageGeometry& g, double reduction) {
+  vtkNew<vtkQuadricDecimation> quadric;
+  quadric->SetInputData(piece);
+  quadric->SetTargetReduction(reduction);
+  quadric->VolumePreservationOn();
+  quadric->Update();
+  Mesh mesh = detail::fromPolyData(quadric->GetOutput(), g);
+  if (meshTopology(mesh).watertight())
+    return mesh;
+
+  const Mesh undecimated = detail::fromPolyData(piece, g);
+  mesh = undecimated;
+  detail::collapseEdges(mesh, static_cast<std::size_t>(
+                                  std::llround((1.0 - reduction) * static_cast<double>(undecimated.triangleCount()))));
+  return meshTopology(mesh).watertight() ? mesh : undecimated;
+}
+
+// Flying edges orients every piece of a surface the same way (a cavity's piece faces into the cavity); the whole
+// surface is turned outward at once, by the sign of the volume it encloses.
+void orientOutward(Mesh& mesh) {
+  double sum = 0.0;
+  const auto& p = mesh.pointsLps;
+  for (std::size_t t = 0; t < mesh.triangles.size(); t += 3) {
+    const std::size_t a = 3 * mesh.triangles[t], b = 3 * mesh.triangles[t + 1], c = 3 * mesh.triangles[t + 2];
+    const double ax = p[a] - p[0], ay = p[a + 1] - p[1], az = p[a + 2] - p[2];
+    const double bx = p[b] - p[0], by = p[b + 1] - p[1], bz = p[b + 2] - p[2];
+    const double cx = p[c] - p[0], cy = p[c + 1] - p[1], cz = p[c + 2] - p[2];
+    sum += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
+  }
+  if (sum < 0)
+    for (std::size_t t = 0; t < mesh.triangles.size(); t += 3)
+      std::swap(mesh.triangles[t + 1], mesh.triangles[t + 2]);
+}
+
+void append(Mesh& to, const Mesh& from) {
+  const auto offset = static_cast<std::uint32_t>(to.pointCount());
+  to.pointsLps.insert(to.pointsLps.end(), from.pointsLps.begin(), from.pointsLps.end());
+  for (std::uint32_t v : from.triangles)
+    to.triangles.push_back(offset + v);
+}
+
+Mesh decimatedClosed(vtkPolyData* surface, const core::ImageGeometry& g, double reduction) {
+  vtkNew<vtkTriangleFilter> triangles;
+  triangles->SetInputData(surface);
+  triangles->Update();
+  Mesh mesh;
+  for (const auto& piece : connectedPieces(triangles->GetOutput()))
+    append(mesh, decimatedPiece(piece, g, reduction));
+  return mesh;
+}
+
+} // namespace
 
 Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
   if (mask.voxels.size() != mask.geometry.voxelCount())
@@ -129,18 +240,19 @@ Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
     surface = extract(iso, true);
     ratio = volumeOf(surface) / targetMm3;
   }
-  if (options.decimation > 0.0 && static_cast<std::size_t>(surface->GetNumberOfPolys()) > options.decimateAbove) {
-    vtkNew<vtkTriangleFilter> triangles;
-    triangles->SetInputData(surface);
-    vtkNew<vtkQuadricDecimation> decimate;
-    decimate->SetInputConnection(triangles->GetOutputPort());
-    decimate->SetTargetReduction(options.decimation);
-    decimate->VolumePreservationOn();
-    decimate->Update();
-    surface = decimate->GetOutput();
-  }
-
   Mesh mesh = detail::fromPolyData(surface, g);
+  if (options.decimation > 0.0 && mesh.triangleCount() > options.decimateAbove)
+    mesh = decimatedClosed(surface, g, options.decimation);
+  orientOutward(mesh);
+  detail::computeNormals(mesh);
+  // Flying edges on a mask padded with background gives a closed manifold and smoothing moves points only; a surface
+  // that is not closed here would be a bug, and a printer or an AR viewer would get a broken model.
+  const MeshTopology topology = meshTopology(mesh);
+  if (!topology.watertight())
+    throw core::Error(core::ErrorCode::Internal,
+                      "surface is not closed: " + std::to_string(topology.boundaryEdges) + " open and " +
+                          std::to_string(topology.nonManifoldEdges) + " non-manifold edges",
+                      "surface");
   return mesh;
 }
 
@@ -161,6 +273,11 @@ double meshVolumeMl(const Mesh& mesh) {
   return std::abs(sum) / 6.0 / 1000.0;
 }
 
+// 3D Slicer (vtkMRMLModelStorageNode) looks for "SPACE=LPS" or "SPACE=RAS" anywhere in an STL header or in the
+// first comment of an OBJ file and converts to its RAS frame; without it Slicer 4.11+ assumes LPS and older versions
+// RAS, so it is said. An STL header must not begin with "solid" (readers would take it for ASCII STL).
+const char* const kCoordinateHeader = "Vestige surface, LPS millimetres. SPACE=LPS";
+
 void writeStl(const Mesh& mesh, const std::filesystem::path& file) {
   vtkSmartPointer<vtkPolyData> poly = detail::toPolyData(mesh);
   core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
@@ -168,24 +285,72 @@ void writeStl(const Mesh& mesh, const std::filesystem::path& file) {
     writer->SetInputData(poly);
     writer->SetFileName(tmp.string().c_str());
     writer->SetFileTypeToBinary();
-    writer->SetHeader("Vestige surface, LPS millimetres");
+    writer->SetHeader(kCoordinateHeader);
     if (writer->Write() != 1)
       throw core::Error(core::ErrorCode::Io, "cannot write STL", file.string());
   });
 }
 
 void writeObj(const Mesh& mesh, const std::filesystem::path& file) {
-  vtkSmartPointer<vtkPolyData> poly = detail::toPolyData(mesh);
+  // Written here rather than by vtkOBJWriter, whose first comment line (the one Slicer reads) is fixed.
+  const bool withNormals = !mesh.normals.empty() && mesh.normals.size() == mesh.pointsLps.size();
   core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
-    vtkNew<vtkOBJWriter> writer;
-    writer->SetInputData(poly);
-    writer->SetFileName(tmp.string().c_str());
-    if (writer->Write() != 1)
+    std::ofstream out(tmp, std::ios::binary);
+    out << "# " << kCoordinateHeader << "\n";
+    char line[160];
+    for (std::size_t p = 0; p < mesh.pointCount(); ++p) {
+      std::snprintf(line, sizeof line, "v %.9g %.9g %.9g\n", mesh.pointsLps[3 * p], mesh.pointsLps[3 * p + 1],
+                    mesh.pointsLps[3 * p + 2]);
+      out << line;
+    }
+    if (withNormals)
+      for (std::size_t p = 0; p < mesh.pointCount(); ++p) {
+        std::snprintf(line, sizeof line, "vn %.7g %.7g %.7g\n", mesh.normals[3 * p], mesh.normals[3 * p + 1],
+                      mesh.normals[3 * p + 2]);
+        out << line;
+      }
+    for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
+      const unsigned long a = mesh.triangles[3 * t] + 1UL, b = mesh.triangles[3 * t + 1] + 1UL,
+                          c = mesh.triangles[3 * t + 2] + 1UL; // OBJ counts from 1
+      if (withNormals)
+        std::snprintf(line, sizeof line, "f %lu//%lu %lu//%lu %lu//%lu\n", a, a, b, b, c, c);
+      else
+        std::snprintf(line, sizeof line, "f %lu %lu %lu\n", a, b, c);
+      out << line;
+    }
+    out.flush();
+    if (!out)
       throw core::Error(core::ErrorCode::Io, "cannot write OBJ", file.string());
   });
 }
 
 namespace detail {
+
+namespace {
+
+// Decimation may leave points that no triangle uses; such a point has no normal (glTF wants unit normals) and is
+// not part of the surface, so it is dropped.
+void compactPoints(Mesh& mesh) {
+  std::vector<bool> used(mesh.pointCount(), false);
+  for (std::uint32_t v : mesh.triangles)
+    used[v] = true;
+  if (std::all_of(used.begin(), used.end(), [](bool u) { return u; }))
+    return;
+  std::vector<std::uint32_t> newIndex(mesh.pointCount(), 0);
+  std::vector<float> points;
+  points.reserve(mesh.pointsLps.size());
+  for (std::size_t p = 0; p < used.size(); ++p) {
+    if (!used[p])
+      continue;
+    newIndex[p] = static_cast<std::uint32_t>(points.size() / 3);
+    points.insert(points.end(), mesh.pointsLps.begin() + 3 * p, mesh.pointsLps.begin() + 3 * p + 3);
+  }
+  for (std::uint32_t& v : mesh.triangles)
+    v = newIndex[v];
+  mesh.pointsLps = std::move(points);
+}
+
+} // namespace
 
 Mesh fromPolyData(vtkPolyData* input, const core::ImageGeometry& g) {
   // Normals after the direction is applied, so they are LPS normals; consistent orientation outward.
@@ -227,43 +392,7 @@ Mesh fromPolyData(vtkPolyData* input, const core::ImageGeometry& g) {
           {static_cast<std::uint32_t>(ids[0]), static_cast<std::uint32_t>(ids[1]), static_cast<std::uint32_t>(ids[2])});
     }
   }
-  // Flying edges orients triangles consistently; make them face outward (positive signed volume).
-  {
-    double sum = 0.0;
-    const auto& pp = mesh.pointsLps;
-    for (std::size_t t = 0; t < mesh.triangles.size(); t += 3) {
-      const std::size_t a = 3 * mesh.triangles[t], b = 3 * mesh.triangles[t + 1], c = 3 * mesh.triangles[t + 2];
-      const double ax = pp[a] - pp[0], ay = pp[a + 1] - pp[1], az = pp[a + 2] - pp[2];
-      const double bx = pp[b] - pp[0], by = pp[b + 1] - pp[1], bz = pp[b + 2] - pp[2];
-      const double cx = pp[c] - pp[0], cy = pp[c + 1] - pp[1], cz = pp[c + 2] - pp[2];
-      sum += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
-    }
-    if (sum < 0)
-      for (std::size_t t = 0; t < mesh.triangles.size(); t += 3)
-        std::swap(mesh.triangles[t + 1], mesh.triangles[t + 2]);
-  }
-  // Area-weighted vertex normals from the (now outward) triangles.
-  mesh.normals.assign(mesh.pointsLps.size(), 0.0F);
-  const auto& pp = mesh.pointsLps;
-  for (std::size_t t = 0; t < mesh.triangles.size(); t += 3) {
-    const std::size_t a = 3 * mesh.triangles[t], b = 3 * mesh.triangles[t + 1], c = 3 * mesh.triangles[t + 2];
-    const double ux = pp[b] - pp[a], uy = pp[b + 1] - pp[a + 1], uz = pp[b + 2] - pp[a + 2];
-    const double vx = pp[c] - pp[a], vy = pp[c + 1] - pp[a + 1], vz = pp[c + 2] - pp[a + 2];
-    const double nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-    for (std::size_t v : {a, b, c}) {
-      mesh.normals[v] += static_cast<float>(nx);
-      mesh.normals[v + 1] += static_cast<float>(ny);
-      mesh.normals[v + 2] += static_cast<float>(nz);
-    }
-  }
-  for (std::size_t v = 0; v < mesh.normals.size(); v += 3) {
-    const double len = std::sqrt(static_cast<double>(mesh.normals[v]) * mesh.normals[v] +
-                                 static_cast<double>(mesh.normals[v + 1]) * mesh.normals[v + 1] +
-                                 static_cast<double>(mesh.normals[v + 2]) * mesh.normals[v + 2]);
-    if (len > 0)
-      for (int r = 0; r < 3; ++r)
-        mesh.normals[v + r] = static_cast<float>(mesh.normals[v + r] / len);
-  }
+  compactPoints(mesh);
   return mesh;
 }
 

@@ -8,7 +8,8 @@
 
 namespace vestige::visualization::detail {
 
-// input points are in the image's axis frame (spacing applied, origin 0); g maps them to LPS.
+// input points are in the image's axis frame (spacing applied, origin 0); g maps them to LPS. Triangles keep their
+// winding (mirrored when the direction matrix is), points no triangle uses are dropped, normals are left empty.
 [[nodiscard]] Mesh fromPolyData(vtkPolyData* input, const core::ImageGeometry& g);
 [[nodiscard]] vtkSmartPointer<vtkPolyData> toPolyData(const Mesh& mesh);
 
