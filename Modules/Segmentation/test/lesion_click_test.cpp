@@ -20,6 +20,13 @@
 // the click, which sets the threshold and the rim's reference, moves with the click, and re-seeding is what keeps
 // the outline click-independent. Measured with re-seeding pairwise Dice >= 0.9995 (>= 0.995 at 0.2 and 0.4 HU/mm);
 // without it 0.718 for the hyperdense lesion (0.857 at 0.2 HU/mm, 0.807 at 0.4).
+//
+// With a liver mask: a hypodense lesion against the liver's surface, where an organ 15 HU darker than the
+// parenchyma touches the liver with no fat between. The documented bound: nothing further than liverToleranceMm
+// (3 mm) from the liver. Measured: at most 3 mm; with the bound removed from the code 65.7 mL reaching 30 mm into
+// the organ, with no liver at all 141.8 mL reaching 38 mm. Not asserted, for want of a method that meets it: even
+// with the bound the outline spreads as a sheet along the liver's surface (46.0 mL against 15.8 mL inside the
+// liver, Dice 0.51), so issue 5's Dice >= 0.85 is not met on this scene.
 #include "vestige/segmentation/lesion_segmentation.h"
 #include "vestige/segmentation/mask_metrics.h"
 #include "vestige/segmentation/mask_ops.h"
@@ -167,6 +174,45 @@ TEST(LesionClick, SameOutlineFromAnyClickWhenTheParenchymaEnhancesUnevenly) {
   const SceneOptions uneven{3.0, 0.25, 0.3};
   expectClickInvariantOutline({{2.0, -3.0, 1.0}, {16.0, 12.0, 14.0}}, 40.0f, true, uneven);
   expectClickInvariantOutline({{-4.0, 2.0, 0.0}, {11.0, 14.0, 12.0}}, 170.0f, false, uneven);
+}
+
+TEST(LesionClick, WithALiverTheOutlineStaysWithinItsTolerance) {
+  core::ImageGeometry g;
+  g.size = {96, 96, 48};
+  g.spacingMm = {1.0, 1.0, 2.0};
+  g.originLps = {-48.0, -48.0, -48.0};
+  const Ellipsoid lesion{{0.0, -3.0, 1.0}, {14.0, 12.0, 14.0}};
+  constexpr double kLiverEndsAtXMm = 10.0, kOrganHu = 85.0, kLesionHu = 40.0, kZoneMm = 3.0;
+  core::Image ct(g, 0.0f);
+  core::Mask liver(g, 0);
+  std::mt19937 random(11);
+  std::normal_distribution<float> noise(0.0f, 10.0f);
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
+        const core::Vec3 p = g.indexToLps({double(i), double(j), double(k)});
+        const double d = lesion.signedDistance(p);
+        const double inside = 1.0 / (1.0 + std::exp(d / 0.6));
+        const double inZone = 1.0 / (1.0 + std::exp((d - kZoneMm) / 0.6));
+        liver.voxels[v] = p[0] < kLiverEndsAtXMm ? 1 : 0;
+        const double hu = liver.voxels[v] ? 100.0 + (kLesionHu - 100.0) * (0.25 * inZone + 0.75 * inside) : kOrganHu;
+        ct.voxels[v] = float(hu) + noise(random);
+      }
+  segmentation::LesionClickOptions options;
+  options.liver = &liver;
+  const auto result = segmentation::segmentLesionFromClick(ct, lesion.centre, options);
+  const auto fromLiver = segmentation::distanceToMaskMm(liver);
+  std::size_t beyond = 0;
+  float farthest = 0.0f;
+  for (std::size_t v = 0; v < fromLiver.size(); ++v)
+    if (result.mask.voxels[v]) {
+      beyond += fromLiver[v] > options.liverToleranceMm ? 1 : 0;
+      farthest = std::max(farthest, fromLiver[v]);
+    }
+  std::cout << "with a liver: " << result.volumeMl << " mL, at most " << farthest << " mm outside the liver\n";
+  EXPECT_TRUE(result.hypodense);
+  EXPECT_EQ(beyond, 0u) << "voxels further than " << options.liverToleranceMm << " mm from the liver";
+  EXPECT_GT(core::countNonZero(result.mask), 0u);
 }
 
 TEST(LesionClick, ClickOutsideTheImageOrInParenchymaIsAnError) {
