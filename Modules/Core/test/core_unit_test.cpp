@@ -3,13 +3,23 @@
 #include "vestige/core/geometry.h"
 #include "vestige/core/image.h"
 #include "vestige/core/itk_bridge.h"
+#include "vestige/core/parallel.h"
 #include "vestige/core/progress.h"
 #include "vestige/testing/test_support.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace vestige::core;
 namespace fs = std::filesystem;
@@ -125,6 +135,95 @@ TEST(Progress, CancellationThrows) {
     EXPECT_EQ(e.code(), ErrorCode::Cancelled);
   }
   EXPECT_NO_THROW(reportProgress(nullptr, "x", 0.5));
+}
+
+TEST(ParallelFor, VisitsEveryIndexExactlyOnceForAnyThreadCount) {
+  for (const std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000)})
+    for (const unsigned threads : {0u, 1u, 2u, 3u, 8u}) {
+      const auto visits = std::make_unique<std::atomic<int>[]>(std::max<std::size_t>(n, 1));
+      for (std::size_t i = 0; i < n; ++i)
+        visits[i] = 0;
+      parallelFor(n, threads, nullptr, "x", [&](std::size_t i) { ++visits[i]; });
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(visits[i].load(), 1) << "index " << i << " of " << n << ", " << threads << " threads";
+    }
+}
+
+TEST(ParallelFor, AWorkersExceptionReachesTheCaller) {
+  for (const unsigned threads : {1u, 3u}) {
+    try {
+      parallelFor(100, threads, nullptr, "x", [](std::size_t i) {
+        if (i == 17)
+          throw Error(ErrorCode::InvalidArgument, "item 17", "worker");
+      });
+      FAIL() << "the worker's error was lost";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+      EXPECT_STREQ(e.what(), "worker: item 17");
+    }
+    EXPECT_THROW(parallelFor(10, threads, nullptr, "x", [](std::size_t) { throw std::out_of_range("x"); }),
+                 std::out_of_range);
+  }
+}
+
+namespace {
+
+// Records reports and the threads they came from; asks to cancel once `cancelAfter` reports were made.
+struct RecordingProgress : Progress {
+  explicit RecordingProgress(std::size_t cancelAfter) : m_cancelAfter(cancelAfter) {}
+  void report(std::string_view stage, double fraction) override {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    stages.emplace_back(stage);
+    fractions.push_back(fraction);
+    threads.push_back(std::this_thread::get_id());
+  }
+  [[nodiscard]] bool cancelRequested() const override {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    return fractions.size() >= m_cancelAfter;
+  }
+  std::vector<std::string> stages;
+  std::vector<double> fractions;
+  std::vector<std::thread::id> threads;
+
+private:
+  std::size_t m_cancelAfter;
+  mutable std::mutex m_mutex;
+};
+
+} // namespace
+
+TEST(ParallelFor, ReportsFromTheCallingThreadOnlyEndingAtOne) {
+  RecordingProgress progress(std::numeric_limits<std::size_t>::max());
+  parallelFor(40, 4, &progress, "stage",
+              [](std::size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
+  ASSERT_FALSE(progress.fractions.empty());
+  EXPECT_EQ(progress.fractions.back(), 1.0);
+  for (std::size_t r = 0; r < progress.fractions.size(); ++r) {
+    EXPECT_EQ(progress.stages[r], "stage");
+    EXPECT_EQ(progress.threads[r], std::this_thread::get_id());
+    EXPECT_GE(progress.fractions[r], 0.0);
+    EXPECT_LE(progress.fractions[r], 1.0);
+    if (r > 0) {
+      EXPECT_GE(progress.fractions[r], progress.fractions[r - 1]);
+    }
+  }
+}
+
+TEST(ParallelFor, CancellationStopsTheWorkersAndThrowsCancelled) {
+  // 2000 items of 2 ms on 2 threads would take 2 s; cancelled at the first report (made as the workers start), the
+  // workers stop at their next item. A tenth of the items leaves 200 ms for a busy machine to schedule the caller.
+  RecordingProgress progress(1);
+  std::atomic<std::size_t> started{0};
+  try {
+    parallelFor(2000, 2, &progress, "x", [&](std::size_t) {
+      ++started;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    });
+    FAIL() << "cancellation was ignored";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Cancelled);
+  }
+  EXPECT_LE(started.load(), 200u) << "workers went on after the cancellation";
 }
 
 TEST(FileUtil, AtomicWriteLeavesNothingOnFailure) {

@@ -330,8 +330,8 @@ LesionClickResult segmentFromSeed(const core::Image& image, const core::Vec3& cl
   if (core::countNonZero(rounded) > 0)
     lesion = partNearest(rounded, dist);
 
-  // Rim (see kRimMm), then the slice-wise convex hulls in all three planes, without fat and air and the wall band
-  // beside them.
+  // Rim (see kRimSigmaMm; its length is the options' rimMm, or liverRimMm with a liver), then the slice-wise convex
+  // hulls in all three planes, without fat and air and the wall band beside them.
   const core::Image sm2 = smooth(crop.image, kRimSigmaMm);
   std::vector<float> tissueValues;
   for (std::size_t v = 0; v < dist.size(); ++v)

@@ -1,7 +1,12 @@
 #pragma once
 // Registration of a baseline (pre-chemotherapy) scan onto a follow-up scan: automatic initialisation (centres of
-// the liver masks, or of the body), rigid -> affine -> dense deformable (Gaussian-regularised displacement field),
+// the liver masks, or of the body), rigid -> affine (NCC or Mattes mutual information, see Metric) -> deformable,
 // multi-resolution, on resampled isotropic copies of the images restricted to the liver (masks given) or the body.
+// The deformable stage depends on the modalities: CT <-> CT (same contrast), a cubic B-spline displacement in three
+// levels (control grid 4x, 2x, 1x gridSpacingMm) with membrane regularisation, fitted by stochastic gradient descent
+// on the mean squared difference after a quantile map of the baseline's intensities onto the follow-up's;
+// CT <-> MR, diffeomorphic demons (Gaussian-smoothed field, fieldSmoothingMm) on the sum of squared differences
+// against a pseudo-CT (the follow-up remapped to the baseline's intensities through the joint histogram).
 // Geometry is LPS mm throughout.
 #include "vestige/core/image.h"
 #include "vestige/core/progress.h"
@@ -14,7 +19,7 @@
 namespace vestige::registration {
 
 enum class Metric {
-  Auto,              // Ncc when both images have the same modality, MutualInformation otherwise
+  Auto,              // Ncc when both images have the same contrast (both MR, or neither), MutualInformation otherwise
   Ncc,               // normalised cross-correlation (CT <-> CT)
   MutualInformation, // Mattes mutual information (CT <-> MR)
 };
@@ -28,7 +33,7 @@ struct RegistrationOptions {
   unsigned threads = 0;            // 0: all cores
   double workingSpacingMm = 2.0;   // isotropic spacing of the finest level
   bool deformable = true;          // false: stop after the affine stage
-  double gridSpacingMm = 16.0;     // B-spline control points (same modality), finest level; 32 and 64 mm before
+  double gridSpacingMm = 16.0;     // B-spline control points (same contrast), finest level; 2x and 4x before
   double fieldSmoothingMm = 6.0;   // demons (CT <-> MR): Gaussian that regularises the deformation field
   bool estimateUncertainty = true; // a second, perturbed deformable run (see uncertainty.h)
 };
@@ -46,21 +51,25 @@ struct RegistrationInputs {
 };
 
 struct StageStats {
-  std::string name;         // "rigid-8mm", "affine-4mm", "deformable-4mm", ...
-  std::string metric;       // "ncc" or "mi"
+  std::string name; // "rigid-8mm", "rigid-4mm", "affine-4mm", then "deformable" and "uncertainty" (perturbed run)
+  // Linear stages "ncc" or "mi"; deformable ones "ssd" (B-spline, mean squared difference after the quantile map)
+  // or "ssd-remapped" (demons against the pseudo-CT).
+  std::string metric;
   double metricValue = 0.0; // final value (ITK's sign: lower is better)
   unsigned iterations = 0;
   double seconds = 0.0;
-  double spacingMm = 0.0; // image spacing of the stage
+  double spacingMm = 0.0; // image spacing of the stage; for the B-spline stage its finest control-point spacing
 };
 
 struct RegistrationResult {
   Transform transform;               // follow-up LPS -> baseline LPS (see transform.h)
   core::ImageGeometry fixedGeometry; // the follow-up grid (default target of warps)
-  std::string metric; // metric of the rigid and affine stages, "ncc" or "mi" (the deformable stage uses mi)
+  // Metric of the rigid and affine stages, "ncc" or "mi"; the deformable stage's is in its StageStats.
+  std::string metric;
   std::vector<StageStats> stages;
   // Jacobian determinant of T over the fixed liver mask (the registration region when no mask was given),
-  // sampled at the working spacing; folding = fraction of those samples with determinant <= 0.
+  // sampled on the 3 mm grid of the total displacement field (displacement_field.nii.gz, central differences);
+  // folding = fraction of those samples with determinant <= 0.
   double jacobianMin = 1.0;
   double jacobianMax = 1.0;
   double foldingFraction = 0.0;

@@ -2,8 +2,8 @@
 // A registration folder, readable without Vestige:
 //   transform.h5            ITK composite transform (affine + displacement field), follow-up LPS -> baseline LPS, the
 //                           direction ITK's ResampleImageFilter and antsApplyTransforms expect for images
-//   displacement_field.nii.gz  the same map as a dense displacement field u(x) = T(x) - x on a working-spacing grid
-//                           of the follow-up (ITK/ANTs convention, vector components in LPS mm)
+//   displacement_field.nii.gz  the same map as a dense displacement field u(x) = T(x) - x on a 3 mm grid over the
+//                           follow-up image (ITK/ANTs convention, vector components in LPS mm)
 //   uncertainty_mm.nii.gz   per-site uncertainty (when estimated), on a coarse follow-up grid
 //   registration.json       stages, metric values, iterations, seconds, Jacobian, Dice, inputs
 //   moved_baseline.nii.gz   the baseline resampled onto the follow-up grid (written by the CLI)

@@ -2,7 +2,8 @@
 // Per-site uncertainty of the baseline -> follow-up mapping, in mm.
 //
 // The registration runs its deformable stage twice: the main run and a perturbed one (CT<->CT: other random
-// samples and a 20 mm instead of 16 mm B-spline grid; CT<->MR: demons with other smoothing). Where the image
+// samples and a B-spline grid 1.25 times coarser, 20 mm instead of 16 mm by default; CT<->MR: demons with other
+// smoothing, coarse levels only). Where the image
 // content pins the deformation down, the two agree; where it does not (a lesion that vanished, homogeneous
 // parenchyma far from edges, the edge of the field of view), they drift apart. The uncertainty at a follow-up
 // point x is
@@ -18,8 +19,8 @@ namespace vestige::registration {
 inline constexpr double kUncertaintyFloorMm = 1.5;
 inline constexpr double kUncertaintyAgreementFactor = 1.0;
 
-// Uncertainty (mm) of the follow-up position of a baseline point: U at T^-1(p); kUncertaintyFloorMm plus 50 % when
-// the point maps outside the uncertainty map.
+// Uncertainty (mm) of the follow-up position of a baseline point: U at T^-1(p); when the point maps outside the
+// uncertainty map, 1.5 x kUncertaintyFloorMm + kUncertaintyAgreementFactor x 1 mm (3.25 mm).
 [[nodiscard]] double pointUncertaintyMm(const core::Image& uncertaintyMm, const Transform& transform,
                                         const core::Vec3& baselineLps);
 // Uncertainty (mm) of a baseline mask (a lesion site): the largest U over the mask's voxels mapped to the

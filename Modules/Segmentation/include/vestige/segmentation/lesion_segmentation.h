@@ -13,7 +13,9 @@ struct LesionClickOptions {
   double maxRadiusMm = 45.0;    // the lesion is looked for inside this sphere around the click
   double openingRadiusMm = 3.0; // bridges thinner than this are cut before the lesion marker is taken
   double smoothingMm = 1.5;     // Gaussian sigma before thresholding
-  double toleranceSd = 1.5;     // boundary at `toleranceSd` robust SDs of the surrounding tissue from its mode
+  // Boundary at `toleranceSd` robust SDs of the surrounding tissue from its mode, or halfway to the lesion's
+  // intensity when that is nearer the mode.
+  double toleranceSd = 1.5;
   // The liver (tumours included) on the image's grid, when the caller has one (not owned; must outlive the call).
   // The lesion is then kept within the liver dilated by liverToleranceMm, which stops the transition rim at the
   // diaphragm, pericardium and stomach wall, so the rim may reach further (liverRimMm instead of rimMm).

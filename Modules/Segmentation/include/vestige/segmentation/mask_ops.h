@@ -9,13 +9,15 @@
 
 namespace vestige::segmentation {
 
-// Distance in mm from each voxel to the nearest non-zero voxel of mask (0 on the mask).
+// Distance in mm from each voxel's centre to the nearest centre of a non-zero voxel of mask (0 on the mask; the
+// largest float everywhere when the mask is empty).
 [[nodiscard]] std::vector<float> distanceToMaskMm(const core::Mask& mask);
 
 [[nodiscard]] core::Mask dilateMm(const core::Mask& mask, double radiusMm);
 [[nodiscard]] core::Mask erodeMm(const core::Mask& mask, double radiusMm);
 [[nodiscard]] core::Mask closeMm(const core::Mask& mask, double radiusMm);
-// Opening that keeps the shape of what survives: erosion, then dilation restricted to the original mask.
+// Opening that keeps the shape of what survives: erosion, then dilation by the radius plus half the largest voxel
+// spacing, restricted to the original mask.
 [[nodiscard]] core::Mask openMm(const core::Mask& mask, double radiusMm);
 
 // 6-connected components; labels 1..n in `labels`, sizes[label] voxel counts (sizes[0] = 0).
@@ -32,7 +34,8 @@ struct Components {
 // Same per axial slice (k), which also closes cavities that open only upwards or downwards.
 [[nodiscard]] core::Mask fillHolesPerSlice(const core::Mask& mask);
 
-// Grows `seed` within `allowed` by `steps` 6-neighbour steps (geodesic dilation).
+// Grows `seed` within `allowed` by `steps` 6-neighbour steps (geodesic dilation); seed voxels outside `allowed` are
+// dropped.
 [[nodiscard]] core::Mask geodesicDilate(const core::Mask& seed, const core::Mask& allowed, int steps);
 
 // Elementwise a & b, a | b, a & !b (same grid).
