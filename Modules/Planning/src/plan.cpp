@@ -201,8 +201,11 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
         detail::classifySite(baseline, sites[k], baseLiver, followup, site, followLiver);
     r.status = spec.followupStatus.empty() ? status.status : spec.followupStatus;
     r.statusOverridden = !spec.followupStatus.empty() && spec.followupStatus != status.status;
-    if (r.status != "disappeared")
+    r.statusReferenceMl = status.referenceVolumeMl;
+    if (r.status != "disappeared") {
       r.followupDiameterMm = status.followupDiameterMm;
+      r.followupVolumeMl = status.followupVolumeMl;
+    }
     if (r.status != "disappeared")
       for (std::size_t n = 0; n < status.followupLesion.voxels.size(); ++n)
         if (status.followupLesion.voxels[n])

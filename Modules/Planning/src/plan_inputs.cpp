@@ -197,6 +197,8 @@ FollowupStatus classifySite(const LoadedScan& baseline, const core::Mask& baseli
   FollowupStatus s;
   s.status = lesions::statusName(a.status);
   s.followupDiameterMm = a.diameterMm;
+  s.followupVolumeMl = a.lesionVolumeMl;
+  s.referenceVolumeMl = a.referenceVolumeMl;
   s.followupLesion = a.lesion;
   return s;
 }

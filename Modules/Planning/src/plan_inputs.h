@@ -38,6 +38,8 @@ struct LoadedScan {
 struct FollowupStatus {
   std::string status;                       // visible, shrunk, disappeared
   std::optional<double> followupDiameterMm; // when something is seen
+  double followupVolumeMl = 0.0;            // lesion tissue found at the site
+  double referenceVolumeMl = 0.0;           // the baseline lesion it is compared with
   core::Mask followupLesion;                // what is seen at the site on the follow-up grid (may be empty)
 };
 

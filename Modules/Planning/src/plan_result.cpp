@@ -106,6 +106,7 @@ std::string planToJson(const PlanSummary& p) {
                        {"projected_volume_ml", l.projectedVolumeMl},
                        {"followup_diameter_mm", optionalNumber(l.followupDiameterMm)},
                        {"followup_volume_ml", optionalNumber(l.followupVolumeMl)},
+                       {"status_reference_volume_ml", optionalNumber(l.statusReferenceMl)},
                        {"uncertainty_mm", l.uncertaintyMm},
                        {"grow_mm", l.growMm},
                        {"depth_below_surface_mm", l.depthBelowSurfaceMm},
@@ -204,6 +205,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
       r.projectedVolumeMl = l.at("projected_volume_ml").get<double>();
       r.followupDiameterMm = optionalNumber(l.at("followup_diameter_mm"));
       r.followupVolumeMl = optionalNumber(l.value("followup_volume_ml", json(nullptr))); // absent before it was kept
+      r.statusReferenceMl = optionalNumber(l.value("status_reference_volume_ml", json(nullptr)));
       r.uncertaintyMm = l.at("uncertainty_mm").get<double>();
       r.growMm = l.at("grow_mm").get<double>();
       r.depthBelowSurfaceMm = l.at("depth_below_surface_mm").get<double>();

@@ -152,13 +152,15 @@ std::string lpsText(const core::Vec3& p) {
   return "(" + formatMm(p[0]) + ", " + formatMm(p[1]) + ", " + formatMm(p[2]) + ")";
 }
 
-// The status is decided by volume: the lesion tissue found at the site against the baseline volume. Saying so keeps
-// a shrunk site with a longer diameter from reading as a contradiction.
+// The status is decided by volume: the lesion tissue found at the site against the lesion tissue inside the baseline
+// mark, measured the same way (older plans: the mark's volume). Saying so keeps a shrunk site with a longer diameter
+// from reading as a contradiction.
 std::string statusText(const planning::LesionResult& l) {
   std::string volume;
-  if (l.followupVolumeMl && l.baselineVolumeMl > 0)
-    volume = formatPercent(100.0 * *l.followupVolumeMl / l.baselineVolumeMl) + " % of baseline volume (" +
-             formatMl(*l.followupVolumeMl) + " of " + formatMl(l.baselineVolumeMl) + " mL)";
+  const double reference = l.statusReferenceMl ? *l.statusReferenceMl : l.baselineVolumeMl;
+  if (l.followupVolumeMl && reference > 0)
+    volume = formatPercent(100.0 * *l.followupVolumeMl / reference) + " % of baseline volume (" +
+             formatMl(*l.followupVolumeMl) + " of " + formatMl(reference) + " mL)";
   if (l.statusOverridden)
     return l.status + " (marked by the radiologist" + (volume.empty() ? "" : "; image: " + volume) + ")";
   if (l.status == "disappeared")

@@ -383,6 +383,11 @@ TEST_F(Report, FollowupVolumeTravelsThroughPlanJson) {
   EXPECT_DOUBLE_EQ(*back.lesions[0].followupVolumeMl, 380.2);
   EXPECT_FALSE(back.lesions[1].followupVolumeMl.has_value());
   EXPECT_NE(reportHtml(back, {}).find("shrunk: 42.0 % of baseline volume"), std::string::npos);
+  // The status compares with the lesion measured inside the mark when the plan kept it (a generous mark is larger).
+  planning::PlanSummary measured = back;
+  measured.lesions[0].statusReferenceMl = 760.4;
+  const planning::PlanSummary measuredBack = planning::planFromJson(planning::planToJson(measured), "test");
+  EXPECT_NE(reportHtml(measuredBack, {}).find("shrunk: 50.0 % of baseline volume (380 of 760 mL)"), std::string::npos);
   // A plan.json written before the follow-up volume was kept still reads, and the status keeps its stated basis.
   auto json = nlohmann::json::parse(text);
   for (auto& l : json["lesions"])

@@ -35,12 +35,14 @@ struct LesionResult {
   core::Vec3 projectedCenterLps{};          // on the follow-up
   double projectedVolumeMl = 0.0;           // full baseline extent carried onto the follow-up
   std::optional<double> followupDiameterMm; // when visible or shrunk
-  std::optional<double> followupVolumeMl;   // lesion tissue found at the site, when visible or shrunk: the status
-                                            // compares it with baselineVolumeMl
-  double uncertaintyMm = 0.0;               // registration uncertainty at this site
-  double growMm = 0.0;                      // margin + uncertainty actually used
-  double depthBelowSurfaceMm = 0.0;         // projected centre to the follow-up liver surface
-  bool missingMetastasis = false;           // disappeared and left in the remnant under "visible_only"
+  std::optional<double> followupVolumeMl;   // lesion tissue found at the site, when visible or shrunk
+  // The lesion tissue inside the baseline mark, measured as the follow-up is (lesions::assessOriginalSite): what the
+  // status compares followupVolumeMl with (a generous mark is larger). Absent in older plans: baselineVolumeMl.
+  std::optional<double> statusReferenceMl;
+  double uncertaintyMm = 0.0;       // registration uncertainty at this site
+  double growMm = 0.0;              // margin + uncertainty actually used
+  double depthBelowSurfaceMm = 0.0; // projected centre to the follow-up liver surface
+  bool missingMetastasis = false;   // disappeared and left in the remnant under "visible_only"
 };
 
 struct Scenario {
