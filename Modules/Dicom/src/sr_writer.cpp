@@ -17,16 +17,6 @@
 
 namespace vestige::dicom {
 
-namespace detail {
-// Shared with the SEG writer (seg_writer.cpp).
-void checkCondition(const OFCondition& cond, const std::string& what, const std::string& context);
-std::string newUid(const char* root);
-std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source);
-void copySourceContext(DcmItem& source, DcmItem& target);
-void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file);
-void currentDateTime(std::string& date, std::string& time);
-} // namespace detail
-
 namespace {
 
 DSRCodedEntryValue code(const CodedConcept& c) {
@@ -58,12 +48,13 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
                          "observer", context);
   detail::checkCondition(report.getImageLibrary().createNewImageLibrary(), "image library", context);
   detail::checkCondition(report.getImageLibrary().addImageGroup(), "image group", context);
+  // Image descriptors (pixel spacing, positions, ...) are copied from each header: through makeHeaderValid, so that
+  // a scanner's over-long Decimal Strings do not make the report invalid.
   for (const InstanceHeader& inst : source.instances) {
-    DcmFileFormat ff;
-    if (ff.loadFile(inst.file.string().c_str(), EXS_Unknown, EGL_noChange, 256).good())
-      detail::checkCondition(
-          report.getImageLibrary().addImageEntry(*ff.getDataset(), TID1600_ImageLibrary::withAllDescriptors),
-          "image library entry", inst.file.string());
+    const auto ff = detail::loadValidHeader(inst.file, 256);
+    detail::checkCondition(
+        report.getImageLibrary().addImageEntry(*ff->getDataset(), TID1600_ImageLibrary::withAllDescriptors),
+        "image library entry", inst.file.string());
   }
   // Returns a non-error status when nothing was common; either way the library stays valid.
   (void)report.getImageLibrary().moveCommonImageDescriptorsToImageGroups();
@@ -125,7 +116,6 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
   detail::copySourceContext(sourceData, d);
   d.remove(DCM_FrameOfReferenceUID);
   d.remove(DCM_PositionReferenceIndicator);
-  // Private coding schemes (designators starting with "99") are declared, as PS3.3 C.12.1.1.7 asks.
   {
     std::vector<std::string> schemes;
     auto note = [&](const CodedConcept& c) {
@@ -134,20 +124,13 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
     };
     for (const SrMeasurementGroup& group : groups) {
       note(group.finding);
+      note(group.findingSite);
       for (const SrMeasurement& m : group.measurements)
         note(m.quantity);
       for (const SrQualitative& q : group.qualitative)
         note(q.concept);
     }
-    for (std::size_t n = 0; n < schemes.size(); ++n) {
-      DcmItem* item = nullptr;
-      detail::checkCondition(
-          d.findOrCreateSequenceItem(DCM_CodingSchemeIdentificationSequence, item, static_cast<signed long>(n)),
-          "coding scheme identification", context);
-      item->putAndInsertString(DCM_CodingSchemeDesignator, schemes[n].c_str());
-      item->putAndInsertString(DCM_CodingSchemeName, (info.manufacturer + " local concepts").c_str());
-      item->putAndInsertString(DCM_CodingSchemeResponsibleOrganization, info.manufacturer.c_str());
-    }
+    detail::declarePrivateCodingSchemes(d, schemes, info.manufacturer);
   }
   const std::string sopUid = detail::getString(d, DCM_SOPInstanceUID);
   const std::string seriesUid = detail::getString(d, DCM_SeriesInstanceUID);
