@@ -265,6 +265,7 @@ ParsedFile parseFile(const fs::path& file) {
   loadHeader(file, ff);
   p.header = extractHeader(ff, file);
   DcmDataset& ds = *ff.getDataset();
+  convertToUtf8(ds); // names and descriptions go to plan.json and reports, which are UTF-8
   p.patientId = getString(ds, DCM_PatientID);
   p.patientName = getString(ds, DCM_PatientName);
   p.studyUid = getString(ds, DCM_StudyInstanceUID);

@@ -82,6 +82,10 @@ inline std::string isoDate(const std::string& da) {
 // re-formatted from the number, IS/CS/PN repaired, AE/SH/LO/ST/LT clipped at a character boundary (vr_rules.cpp).
 void makeValuesValid(DcmItem& item);
 
+// All text of the dataset in UTF-8, SpecificCharacterSet ISO_IR 192 (undeclared non-ASCII bytes read as Latin-1;
+// '?' for bytes no conversion accepts). Vestige's strings (catalog, plan.json) are UTF-8.
+void convertToUtf8(DcmItem& dataset);
+
 // A header read from a source series made fit to copy into Vestige's outputs: converted to UTF-8
 // (SpecificCharacterSet ISO_IR 192; undeclared non-ASCII bytes read as Latin-1), then makeValuesValid.
 void makeHeaderValid(DcmItem& dataset);

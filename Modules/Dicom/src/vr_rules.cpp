@@ -291,10 +291,10 @@ void makeValuesValid(DcmItem& item) {
   }
 }
 
-void makeHeaderValid(DcmItem& dataset) {
+void convertToUtf8(DcmItem& dataset) {
   silenceDcmtkLog();
-  // UTF-8 first, so that length limits cut whole characters; a header with non-ASCII bytes but no (or a wrong)
-  // SpecificCharacterSet is read as Latin-1, the most common unstated character set.
+  // A header with non-ASCII bytes but no (or a wrong) SpecificCharacterSet is read as Latin-1, the most common
+  // unstated character set.
   const std::string declared = getStringArray(dataset, DCM_SpecificCharacterSet);
   if (dataset.convertCharacterSet(declared.c_str(), "ISO_IR 192", 0, OFTrue).bad() &&
       dataset.convertCharacterSet("ISO_IR 100", "ISO_IR 192", 0, OFTrue).bad()) {
@@ -303,6 +303,10 @@ void makeHeaderValid(DcmItem& dataset) {
   }
   if (getString(dataset, DCM_SpecificCharacterSet).empty())
     dataset.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+}
+
+void makeHeaderValid(DcmItem& dataset) {
+  convertToUtf8(dataset); // first, so that length limits cut whole characters
   makeValuesValid(dataset);
 }
 
