@@ -9,6 +9,15 @@
 
 namespace vestige::app {
 
+void reportFailedExports(const report::ReportFiles& files, AppContext& ctx) {
+  if (files.failed.empty())
+    return;
+  std::cerr << "vestige: report written, but " << files.failed.size() << " export(s) missing:\n";
+  for (const report::FailedExport& f : files.failed)
+    std::cerr << "  " << f.name << ": " << f.reason << "\n";
+  ctx.exitCode = kExitExportsMissing;
+}
+
 namespace {
 
 struct ReportArgs {
@@ -40,6 +49,7 @@ void runReport(const ReportArgs& args, AppContext& ctx) {
     std::cout << "DICOM     " << f.string() << "\n";
   std::cout << "report    " << files.html.string() << "\n"
             << "report    " << files.pdf.string() << "\n";
+  reportFailedExports(files, ctx);
 }
 
 } // namespace
