@@ -23,16 +23,24 @@ inline std::string padDecimal(std::string value, std::size_t length) {
   return value;
 }
 
-inline const DcmTagKey kSpoiledDecimalTags[] = {DCM_PixelSpacing,      DCM_ImagePositionPatient, DCM_ImageOrientationPatient,
-                                                DCM_SliceThickness,    DCM_SpacingBetweenSlices, DCM_SliceLocation,
-                                                DCM_RescaleIntercept,  DCM_RescaleSlope,         DCM_WindowCenter,
-                                                DCM_WindowWidth,       DCM_KVP};
+inline const DcmTagKey kSpoiledDecimalTags[] = {DCM_PixelSpacing,
+                                                DCM_ImagePositionPatient,
+                                                DCM_ImageOrientationPatient,
+                                                DCM_SliceThickness,
+                                                DCM_SpacingBetweenSlices,
+                                                DCM_SliceLocation,
+                                                DCM_RescaleIntercept,
+                                                DCM_RescaleSlope,
+                                                DCM_WindowCenter,
+                                                DCM_WindowWidth,
+                                                DCM_KVP};
 
 inline void spoilHeader(const std::filesystem::path& file) {
   DcmFileFormat ff;
   if (ff.loadFile(file.string().c_str()).bad())
     throw std::runtime_error("cannot read " + file.string());
   DcmDataset& d = *ff.getDataset();
+  d.loadAllDataIntoMemory(); // the file is rewritten in place: large values must not be read from it lazily
   std::size_t n = 0;
   for (const DcmTagKey& tag : kSpoiledDecimalTags) {
     OFString value;

@@ -61,9 +61,9 @@ TEST(VrRules, DecimalStringKeepsTheNumberInSixteenCharacters) {
 TEST(VrRules, OverLongDecimalStringsAreReformattedNotCut) {
   EXPECT_EQ(validDecimalString("0.78125000000000000\\-195.80000000000000"), "0.78125\\-195.8");
   EXPECT_EQ(validDecimalString("0.70312500000000011"), "0.703125"); // 1e-16 away: the 15 digits that fit
-  EXPECT_EQ(validDecimalString("1.2\\1.2"), "1.2\\1.2"); // valid: unchanged
+  EXPECT_EQ(validDecimalString("1.2\\1.2"), "1.2\\1.2");            // valid: unchanged
   EXPECT_EQ(validDecimalString(" 3.5 "), " 3.5 ");
-  EXPECT_EQ(validDecimalString("1,5"), "");          // not a DICOM number
+  EXPECT_EQ(validDecimalString("1,5"), ""); // not a DICOM number
   EXPECT_EQ(validDecimalString("-1.2345678901234567e-05"), "-1.23456789e-05");
   EXPECT_EQ(validIntegerString("12.0\\7\\ 42"), "12\\7\\ 42");
   EXPECT_EQ(validIntegerString("99999999999999"), "");
