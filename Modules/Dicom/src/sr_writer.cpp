@@ -1,4 +1,5 @@
-// Comprehensive 3D SR (TID 1500) through dcmsr's template classes, as dcmqi's tid1500writer builds it.
+// TID 1500 measurement report (stored as Enhanced SR) through dcmsr's template classes, as dcmqi's tid1500writer builds
+// it.
 #include "vestige/dicom/sr_writer.h"
 
 #include "dcmtk_util.h"
@@ -88,7 +89,7 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
   if (!report.isValid())
     throw core::Error(core::ErrorCode::Internal, "TID 1500 measurement report is incomplete", context);
 
-  DSRDocument doc(DSRTypes::DT_Comprehensive3DSR);
+  DSRDocument doc(DSRTypes::DT_EnhancedSR); // TID 1500 with volumetric groups on a SEG needs no 3D coordinates
   detail::checkCondition(doc.setTreeFromRootTemplate(report, OFTrue), "SR tree", context);
   detail::checkCondition(doc.createNewSeriesInStudy(studyUid.c_str()), "SR series", context);
   detail::checkCondition(doc.setSeriesDescription(info.seriesDescription.c_str()), "series description", context);
@@ -133,9 +134,12 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
     detail::declarePrivateCodingSchemes(d, schemes, info.manufacturer);
   }
   const std::string sopUid = detail::getString(d, DCM_SOPInstanceUID);
+  // dcmsr stores the document as the simplest SR IOD its content fits: TID 1500 without 3D coordinates is an
+  // Enhanced SR. Report what was written.
+  const std::string sopClassUid = detail::getString(d, DCM_SOPClassUID);
   const std::string seriesUid = detail::getString(d, DCM_SeriesInstanceUID);
   detail::saveAtomically(ff, file);
-  return {file, UID_Comprehensive3DSRStorage, sopUid, seriesUid};
+  return {file, sopClassUid, sopUid, seriesUid};
 }
 
 } // namespace vestige::dicom

@@ -126,8 +126,7 @@ std::string validCodeString(const std::string& value) {
         out.push_back(static_cast<char>(std::toupper(u)));
       else if (c == ' ' || c == '_')
         out.push_back(c);
-      else
-        out.push_back('_');
+      // other characters are dropped: "Abdomen/Pelvis" becomes the defined term ABDOMENPELVIS
     }
     v = out.substr(0, 16);
   }

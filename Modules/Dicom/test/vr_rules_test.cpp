@@ -67,7 +67,7 @@ TEST(VrRules, OverLongDecimalStringsAreReformattedNotCut) {
   EXPECT_EQ(validDecimalString("-1.2345678901234567e-05"), "-1.23456789e-05");
   EXPECT_EQ(validIntegerString("12.0\\7\\ 42"), "12\\7\\ 42");
   EXPECT_EQ(validIntegerString("99999999999999"), "");
-  EXPECT_EQ(validCodeString("Abdomen/Pelvis"), "ABDOMEN_PELVIS");
+  EXPECT_EQ(validCodeString("Abdomen/Pelvis"), "ABDOMENPELVIS");
   EXPECT_EQ(validCodeString("ORIGINAL\\PRIMARY"), "ORIGINAL\\PRIMARY");
   EXPECT_EQ(validCodeString("A VERY LONG CODE STRING VALUE"), "A VERY LONG CODE");
   EXPECT_EQ(validPersonName("Doe^John^A^Dr^Jr"), "Doe^John^A^Dr^Jr");
@@ -145,6 +145,14 @@ TEST_F(BadHeaderFollowup, SegSrAndCapturesPassDciodvfy) {
                                                 {{{"118565006", "SCT", "Volume"}, 123.4, {"ml", "UCUM", "milliliter"}}},
                                                 {}}};
   const WrittenObject sr = writeMeasurementReport(m_loaded.series, seg, groups, info, m_dir / "sr.dcm");
+  EXPECT_EQ(sr.sopClassUid, "1.2.840.10008.5.1.4.1.1.88.22"); // Enhanced SR, as the file says
+  {
+    DcmFileFormat ff;
+    ASSERT_TRUE(ff.loadFile(sr.file.string().c_str()).good());
+    OFString sopClass;
+    ff.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
+    EXPECT_EQ(std::string(sopClass.c_str()), sr.sopClassUid);
+  }
   CapturedImage picture{32, 24, std::vector<std::uint8_t>(32 * 24 * 3, 90), "axial view"};
   const auto captures = writeSecondaryCaptures(m_loaded.series, {picture}, info, m_dir / "sc");
   ASSERT_EQ(captures.size(), 1U);

@@ -18,8 +18,8 @@ namespace vestige::dicom {
 // IS (values separated by '\'): integers of at most 12 characters; "12.0" becomes "12", no number becomes empty.
 [[nodiscard]] std::string validIntegerString(const std::string& value);
 
-// CS (values separated by '\'): upper case, digits, space and '_' only, at most 16 characters each
-// ("Abdomen/Pelvis" becomes "ABDOMEN_PELVIS").
+// CS (values separated by '\'): upper case, digits, space and '_' only (other characters dropped), at most 16
+// characters each ("Abdomen/Pelvis" becomes the defined term "ABDOMENPELVIS").
 [[nodiscard]] std::string validCodeString(const std::string& value);
 
 // PN (values separated by '\'): at most 5 components, each component group at most 64 characters.

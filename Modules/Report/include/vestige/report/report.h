@@ -1,7 +1,7 @@
 #pragma once
 // The plan report and the standard exports of a plan folder: report.html (self-contained, images embedded),
 // report.pdf, pictures (3D views, per-site slices), meshes (STL, OBJ, glTF binary) and DICOM objects for PACS
-// (SEG, Comprehensive 3D SR TID 1500, Secondary Capture) referencing the follow-up series.
+// (SEG, Enhanced SR TID 1500, Secondary Capture) referencing the follow-up series.
 #include "vestige/core/progress.h"
 #include "vestige/planning/plan_result.h"
 #include "vestige/visualization/mesh.h"
