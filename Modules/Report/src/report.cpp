@@ -1,6 +1,7 @@
 // The report and exports of one plan: pictures, meshes, DICOM, then the HTML and PDF that show them.
 #include "vestige/report/report.h"
 
+#include "annotate.h"
 #include "content.h"
 
 #include "vestige/core/error.h"
@@ -235,7 +236,10 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
       const fs::path file =
           outFolder / "images" / ("site_" + stem(l.id) + "_" + visualization::slicePlaneName(plane) + ".png");
       attempt(std::string("picture of site ") + l.id, out, [&] {
-        visualization::writePng(visualization::renderSiteSlice(summary, masks, k, plane), file);
+        const visualization::SliceOptions sliceOptions;
+        visualization::RgbImage picture = visualization::renderSiteSlice(summary, masks, k, plane, sliceOptions);
+        annotateSiteSlice(picture, {l.id, l.status, plane, sliceOptions.fieldOfViewMm / sliceOptions.pixels});
+        visualization::writePng(picture, file);
         out.images.push_back({file,
                               "Site " + l.id + " (" + l.status + "), " + visualization::slicePlaneName(plane) +
                                   " through the projected centre (cross); patient right on the image left; bar 10 mm",

@@ -8,6 +8,7 @@
 #include "vestige/dicom/series_writer.h"
 #include "vestige/report/report.h"
 #include "vestige/testing/test_support.h"
+#include "vestige/visualization/render.h"
 
 #include <gtest/gtest.h>
 
@@ -129,6 +130,40 @@ TEST_F(ReportExports, UnreadableFollowupIsReportedAndTheReportStillWritten) {
   ASSERT_EQ(files.failed.size(), 1U);
   EXPECT_EQ(files.failed[0].name, "DICOM exports (SEG, SR, Secondary Capture)");
   EXPECT_NE(files.failed[0].reason.find(broken.string()), std::string::npos) << files.failed[0].reason;
+}
+
+// Site pictures (and so their Secondary Captures) carry their reading aids in the pixels: the title, the R/L and
+// A/P letters, the legend and the scale bar label change the picture against the bare slice in those places only.
+TEST_F(ReportExports, SitePicturesCarryBurnedInAnnotation) {
+  m_options.dicom = false;
+  const ReportFiles files = writeReport(m_plan.summary, m_plan.masks, m_dir / "out", m_options);
+  ASSERT_FALSE(files.images.empty());
+  const visualization::RgbImage annotated = visualization::readPng(files.images[0].file); // site L1, axial
+  const visualization::RgbImage bare =
+      visualization::renderSiteSlice(m_plan.summary, m_plan.masks, 0, visualization::SlicePlane::Axial);
+  ASSERT_EQ(annotated.width, bare.width);
+  ASSERT_EQ(annotated.height, bare.height);
+  const int w = bare.width, h = bare.height;
+  auto changed = [&](int x0, int y0, int x1, int y1) {
+    int n = 0;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3 + c;
+          if (annotated.rgb[i] != bare.rgb[i]) {
+            ++n;
+            break;
+          }
+        }
+    return n;
+  };
+  EXPECT_GT(changed(0, 0, w / 2, 30), 100) << "title";
+  EXPECT_GT(changed(0, h / 2 - 20, 30, h / 2 + 10), 20) << "R";
+  EXPECT_GT(changed(w - 30, h / 2 - 20, w, h / 2 + 10), 20) << "L";
+  EXPECT_GT(changed(w / 2 - 15, h - 30, w / 2 + 15, h), 20) << "P";
+  EXPECT_GT(changed(w / 2, h - 140, w, h - 20), 500) << "legend";
+  EXPECT_GT(changed(0, h - 60, 80, h - 20), 50) << "scale bar and its label";
+  EXPECT_EQ(changed(w / 4, h / 4, 3 * w / 4, 3 * h / 4 - 60), 0) << "the centre of the picture is left alone";
 }
 
 } // namespace
