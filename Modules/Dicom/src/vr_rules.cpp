@@ -97,12 +97,15 @@ std::string validIntegerString(const std::string& value) {
   std::vector<std::string> values = splitValues(value);
   for (std::string& v : values) {
     const std::string t = trimSpaces(v);
-    const bool digitsOnly =
-        !t.empty() && t.find_first_not_of("0123456789", t[0] == '-' || t[0] == '+' ? 1 : 0) == std::string::npos;
-    if (t.empty() || (digitsOnly && v.size() <= 12 && t.size() < 12)) {
-      if (t.empty() || (std::strtoll(t.c_str(), nullptr, 10) >= -2147483648LL &&
-                        std::strtoll(t.c_str(), nullptr, 10) <= 2147483647LL))
-        continue;
+    if (t.empty())
+      continue;
+    const std::size_t digitsFrom = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+    const bool integerText =
+        t.size() > digitsFrom && t.find_first_not_of("0123456789", digitsFrom) == std::string::npos;
+    if (integerText && v.size() <= 12) {
+      const long long n = std::strtoll(t.c_str(), nullptr, 10);
+      if (n >= -2147483648LL && n <= 2147483647LL)
+        continue; // valid as it is
     }
     double number = 0;
     if (parseNumber(v, number) && std::abs(std::round(number)) <= 2147483647.0) {
