@@ -13,6 +13,8 @@ packages=(
   libfftw3-dev
   libcli11-dev nlohmann-json3-dev libcairo2-dev
   xvfb xauth dcmtk dicom3tools elastix plastimatch python3-numpy
+  # pdftotext / pdftoppm: the report tests read the PDF's text on every page.
+  poppler-utils
 )
 if [[ ${1:-} == --list ]]; then
   printf '%s\n' "${packages[@]}"

@@ -10,6 +10,10 @@
 #include <chrono>
 #include <string>
 
+namespace vestige::report {
+struct ReportFiles;
+} // namespace vestige::report
+
 namespace vestige::app {
 
 // Draws a bar when stderr is a terminal, plain "stage: 40%" lines (at most one per 10 %) otherwise.
@@ -36,7 +40,12 @@ struct AppContext {
   core::Logger log;
   TerminalProgress* progress = nullptr;
   unsigned threads = 0;
+  int exitCode = 0; // a command that finished with a documented partial result sets it (e.g. kExitExportsMissing)
 };
+
+// Exit code of `vestige plan` / `vestige report` when the plan and report.html/report.pdf were written but some
+// exports (DICOM SEG/SR/SC, meshes, pictures) were not (Documentation/cli.md).
+inline constexpr int kExitExportsMissing = 10;
 
 // One function per subcommand group, each in its own cmd_*.cpp file.
 void addDicomCommands(CLI::App& app, AppContext& context);
@@ -46,5 +55,8 @@ void addReportCommand(CLI::App& app, AppContext& context);
 void addPhantomCommands(CLI::App& app, AppContext& context);
 void addRegisterCommands(CLI::App& app, AppContext& context);
 void addPlanCommand(CLI::App& app, AppContext& context);
+
+// Lists the exports a report could not write on stderr and sets the exit code kExitExportsMissing (cmd_report.cpp).
+void reportFailedExports(const report::ReportFiles& files, AppContext& context);
 
 } // namespace vestige::app

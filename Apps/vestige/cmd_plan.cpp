@@ -63,6 +63,7 @@ void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
   for (const std::string& note : files.notes)
     ctx.log.warning("note: " + note);
   std::cout << "report    " << files.html.string() << "\nreport    " << files.pdf.string() << "\n";
+  reportFailedExports(files, ctx);
 }
 
 } // namespace

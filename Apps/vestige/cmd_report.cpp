@@ -9,6 +9,15 @@
 
 namespace vestige::app {
 
+void reportFailedExports(const report::ReportFiles& files, AppContext& ctx) {
+  if (files.failed.empty())
+    return;
+  std::cerr << "vestige: report written, but " << files.failed.size() << " export(s) missing:\n";
+  for (const report::FailedExport& f : files.failed)
+    std::cerr << "  " << f.name << ": " << f.reason << "\n";
+  ctx.exitCode = kExitExportsMissing;
+}
+
 namespace {
 
 struct ReportArgs {
@@ -35,11 +44,13 @@ void runReport(const ReportArgs& args, AppContext& ctx) {
             << "\n";
   if (!files.meshes.empty())
     std::cout << "meshes    " << files.meshes.size() << " in "
-              << (std::filesystem::path(args.folder) / "meshes").string() << " (STL, OBJ, plan.glb; LPS mm)\n";
+              << (std::filesystem::path(args.folder) / "meshes").string()
+              << " (STL/OBJ in LPS mm; plan.glb in glTF metres, +X left +Y superior +Z anterior)\n";
   for (const auto& f : files.dicom)
     std::cout << "DICOM     " << f.string() << "\n";
   std::cout << "report    " << files.html.string() << "\n"
             << "report    " << files.pdf.string() << "\n";
+  reportFailedExports(files, ctx);
 }
 
 } // namespace

@@ -73,5 +73,5 @@ int main(int argc, char** argv) {
     return core::exitCodeFor(core::ErrorCode::Internal);
   }
   progress.finish();
-  return 0;
+  return context.exitCode;
 }

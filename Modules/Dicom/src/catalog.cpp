@@ -1,7 +1,6 @@
 #include "vestige/dicom/catalog.h"
 
 #include "dcmtk_util.h"
-#include "text_decode.h"
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
 
@@ -279,16 +278,16 @@ ParsedFile parseFile(const fs::path& file) {
   loadHeader(file, ff);
   p.header = extractHeader(ff, file);
   DcmDataset& ds = *ff.getDataset();
-  // Free text is decoded by the file's SpecificCharacterSet into UTF-8 (catalogs end up in JSON, HTML and PDF).
-  p.patientId = getText(ds, DCM_PatientID, ds);
-  p.patientName = getText(ds, DCM_PatientName, ds);
+  convertToUtf8(ds); // names and descriptions go to plan.json and reports, which are UTF-8
+  p.patientId = getString(ds, DCM_PatientID);
+  p.patientName = getString(ds, DCM_PatientName);
   p.studyUid = getString(ds, DCM_StudyInstanceUID);
   p.studyDate = isoDate(getString(ds, DCM_StudyDate));
-  p.studyDescription = getText(ds, DCM_StudyDescription, ds);
-  p.accession = getText(ds, DCM_AccessionNumber, ds);
+  p.studyDescription = getString(ds, DCM_StudyDescription);
+  p.accession = getString(ds, DCM_AccessionNumber);
   p.seriesUid = getString(ds, DCM_SeriesInstanceUID);
   p.modality = getString(ds, DCM_Modality);
-  p.seriesDescription = getText(ds, DCM_SeriesDescription, ds);
+  p.seriesDescription = getString(ds, DCM_SeriesDescription);
   p.seriesDate = isoDate(getString(ds, DCM_SeriesDate));
   p.frameOfReference = getString(ds, DCM_FrameOfReferenceUID);
   p.seriesNumber = static_cast<int>(getLong(ds, DCM_SeriesNumber, 0));

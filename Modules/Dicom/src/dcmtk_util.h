@@ -1,12 +1,15 @@
 #pragma once
 // Small private helpers over DCMTK's dataset API (never exposed in public headers).
 #include "vestige/core/error.h"
+#include "vestige/dicom/catalog.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
 
 #include <dcmtk/oflog/oflog.h>
 
+#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -74,5 +77,33 @@ inline std::string isoDate(const std::string& da) {
     return da.substr(0, 4) + "-" + da.substr(4, 2) + "-" + da.substr(6, 2);
   return da;
 }
+
+// Every text value of the item (and its sequences) made valid for its VR with the rules of vr_rules.h: DS
+// re-formatted from the number, IS/CS/PN repaired, AE/SH/LO/ST/LT clipped at a character boundary (vr_rules.cpp).
+void makeValuesValid(DcmItem& item);
+
+// All text of the dataset in UTF-8, SpecificCharacterSet ISO_IR 192 (undeclared non-ASCII bytes read as Latin-1;
+// '?' for bytes no conversion accepts). Vestige's strings (catalog, plan.json) are UTF-8.
+void convertToUtf8(DcmItem& dataset);
+
+// A header read from a source series made fit to copy into Vestige's outputs: converted to UTF-8
+// (SpecificCharacterSet ISO_IR 192; undeclared non-ASCII bytes read as Latin-1), then makeValuesValid.
+void makeHeaderValid(DcmItem& dataset);
+
+// Shared by the SEG, SR and Secondary Capture writers (defined in seg_writer.cpp).
+void checkCondition(const OFCondition& cond, const std::string& what, const std::string& context);
+std::string newUid(const char* root);
+// The first instance's header of the source series, already through makeHeaderValid.
+std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source);
+// Any instance's header, through makeHeaderValid; maxReadLength: longer values (pixel data) are not loaded (pixel data
+// skipped).
+std::unique_ptr<DcmFileFormat> loadValidHeader(const std::filesystem::path& file, Uint32 maxReadLength = 4096);
+void copySourceContext(DcmItem& source, DcmItem& target);
+// Declares the private coding schemes (designators starting with "99") used in the dataset, as PS3.3 C.12.1.1.7 asks.
+void declarePrivateCodingSchemes(DcmItem& dataset, const std::vector<std::string>& designators,
+                                 const std::string& organisation);
+// Makes every value valid (makeValuesValid) and saves atomically (core::writeAtomically).
+void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file);
+void currentDateTime(std::string& date, std::string& time);
 
 } // namespace vestige::dicom::detail

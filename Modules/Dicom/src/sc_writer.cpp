@@ -4,22 +4,13 @@
 #include "dcmtk_util.h"
 
 #include "vestige/core/error.h"
+#include "vestige/dicom/vr_rules.h"
 
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include <memory>
 
 namespace vestige::dicom {
-
-namespace detail {
-// Shared with the SEG writer (seg_writer.cpp).
-void checkCondition(const OFCondition& cond, const std::string& what, const std::string& context);
-std::string newUid(const char* root);
-std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source);
-void copySourceContext(DcmItem& source, DcmItem& target);
-void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file);
-void currentDateTime(std::string& date, std::string& time);
-} // namespace detail
 
 std::vector<WrittenObject> writeSecondaryCaptures(const SeriesEntry& source, const std::vector<CapturedImage>& images,
                                                   const DerivedSeriesInfo& info, const std::filesystem::path& folder,
@@ -65,8 +56,8 @@ std::vector<WrittenObject> writeSecondaryCaptures(const SeriesEntry& source, con
     put(DCM_ContentDate, date);
     put(DCM_ContentTime, time);
     put(DCM_ImageType, "DERIVED\\SECONDARY");
-    put(DCM_DerivationDescription, image.description.substr(0, 1024));
-    put(DCM_ImageComments, image.description.substr(0, 10240));
+    put(DCM_DerivationDescription, clipText(image.description, 1024, true));
+    put(DCM_ImageComments, clipText(image.description, 10240, true));
     put(DCM_BurnedInAnnotation, "YES");
     put(DCM_LossyImageCompression, "00");
     put(DCM_PhotometricInterpretation, "RGB");

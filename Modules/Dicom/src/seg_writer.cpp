@@ -6,6 +6,7 @@
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
+#include "vestige/dicom/vr_rules.h"
 
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmfg/fgderimg.h>
@@ -18,6 +19,7 @@
 #include <dcmtk/dcmseg/segdoc.h>
 #include <dcmtk/dcmseg/segment.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <memory>
@@ -38,30 +40,35 @@ std::string newUid(const char* root) {
   return uid;
 }
 
-std::string formatDs(double v) {
-  // DS holds at most 16 characters.
-  std::ostringstream s;
-  s << std::setprecision(10) << v;
-  std::string out = s.str();
-  if (out.size() > 16) {
-    s.str("");
-    s << std::setprecision(8) << v;
-    out = s.str();
-  }
-  return out;
+// The header of the first instance of the source series: patient, study and frame of reference come from it.
+std::unique_ptr<DcmFileFormat> loadValidHeader(const std::filesystem::path& file, Uint32 maxReadLength) {
+  silenceDcmtkLog();
+  auto ff = std::make_unique<DcmFileFormat>();
+  const OFCondition cond = ff->loadFile(file.string().c_str(), EXS_Unknown, EGL_noChange, maxReadLength);
+  if (cond.bad())
+    throw core::Error(core::ErrorCode::InvalidFormat, std::string("cannot read source instance: ") + cond.text(),
+                      file.string());
+  makeHeaderValid(*ff->getDataset());
+  return ff;
 }
 
-// The header of the first instance of the source series: patient, study and frame of reference come from it.
 std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source) {
   if (source.instances.empty())
     throw core::Error(core::ErrorCode::InvalidArgument, "source series has no instances", "series " + source.seriesUid);
-  silenceDcmtkLog();
-  auto ff = std::make_unique<DcmFileFormat>();
-  const std::string file = source.instances.front().file.string();
-  const OFCondition cond = ff->loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
-  if (cond.bad())
-    throw core::Error(core::ErrorCode::InvalidFormat, std::string("cannot read source instance: ") + cond.text(), file);
-  return ff;
+  return loadValidHeader(source.instances.front().file);
+}
+
+void declarePrivateCodingSchemes(DcmItem& dataset, const std::vector<std::string>& designators,
+                                 const std::string& organisation) {
+  for (std::size_t n = 0; n < designators.size(); ++n) {
+    DcmItem* item = nullptr;
+    checkCondition(
+        dataset.findOrCreateSequenceItem(DCM_CodingSchemeIdentificationSequence, item, static_cast<signed long>(n)),
+        "coding scheme identification", designators[n]);
+    item->putAndInsertString(DCM_CodingSchemeDesignator, designators[n].c_str());
+    item->putAndInsertString(DCM_CodingSchemeName, (organisation + " local concepts").c_str());
+    item->putAndInsertString(DCM_CodingSchemeResponsibleOrganization, organisation.c_str());
+  }
 }
 
 // Patient, study, frame of reference and equipment-independent attributes a derived object shares with its source.
@@ -92,6 +99,7 @@ void copySourceContext(DcmItem& source, DcmItem& target) {
 }
 
 void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file) {
+  makeValuesValid(*ff.getDataset());
   core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
     const OFCondition cond = ff.saveFile(tmp.string().c_str(), EXS_LittleEndianExplicit);
     if (cond.bad())
@@ -199,16 +207,16 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
 
   {
     std::unique_ptr<FGPlaneOrientationPatient> orientation(FGPlaneOrientationPatient::createMinimal(
-        detail::formatDs(g.direction[0][0]).c_str(), detail::formatDs(g.direction[1][0]).c_str(),
-        detail::formatDs(g.direction[2][0]).c_str(), detail::formatDs(g.direction[0][1]).c_str(),
-        detail::formatDs(g.direction[1][1]).c_str(), detail::formatDs(g.direction[2][1]).c_str()));
+        formatDecimalString(g.direction[0][0]).c_str(), formatDecimalString(g.direction[1][0]).c_str(),
+        formatDecimalString(g.direction[2][0]).c_str(), formatDecimalString(g.direction[0][1]).c_str(),
+        formatDecimalString(g.direction[1][1]).c_str(), formatDecimalString(g.direction[2][1]).c_str()));
     detail::checkCondition(seg->addForAllFrames(*orientation), "plane orientation", context);
     FGPixelMeasures measures;
-    const std::string spacing = detail::formatDs(g.spacingMm[1]) + "\\" + detail::formatDs(g.spacingMm[0]);
+    const std::string spacing = formatDecimalString(g.spacingMm[1]) + "\\" + formatDecimalString(g.spacingMm[0]);
     detail::checkCondition(measures.setPixelSpacing(spacing.c_str()), "pixel spacing", context);
-    detail::checkCondition(measures.setSliceThickness(detail::formatDs(g.spacingMm[2]).c_str()), "slice thickness",
+    detail::checkCondition(measures.setSliceThickness(formatDecimalString(g.spacingMm[2]).c_str()), "slice thickness",
                            context);
-    detail::checkCondition(measures.setSpacingBetweenSlices(detail::formatDs(g.spacingMm[2]).c_str()),
+    detail::checkCondition(measures.setSpacingBetweenSlices(formatDecimalString(g.spacingMm[2]).c_str()),
                            "spacing between slices", context);
     detail::checkCondition(seg->addForAllFrames(measures), "pixel measures", context);
   }
@@ -240,8 +248,8 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
                            "create segment", segContext);
     std::unique_ptr<DcmSegment> owned(segment);
     if (!spec.description.empty())
-      detail::checkCondition(segment->setSegmentDescription(spec.description.c_str()), "segment description",
-                             segContext);
+      detail::checkCondition(segment->setSegmentDescription(shortenAtWord(spec.description, 64).c_str()),
+                             "segment description", segContext);
     if (!spec.anatomicRegion.value.empty())
       segment->getGeneralAnatomyCode().getAnatomicRegion() = toMacro(spec.anatomicRegion, segContext);
     if (!spec.trackingId.empty()) {
@@ -272,8 +280,9 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
       for (std::size_t p = 0; p < nx * ny; ++p)
         frame[p] = slice[p] ? 1 : 0;
       const core::Vec3 pos = g.indexToLps({0.0, 0.0, static_cast<double>(k)});
-      std::unique_ptr<FGPlanePosPatient> position(FGPlanePosPatient::createMinimal(
-          detail::formatDs(pos[0]).c_str(), detail::formatDs(pos[1]).c_str(), detail::formatDs(pos[2]).c_str()));
+      std::unique_ptr<FGPlanePosPatient> position(
+          FGPlanePosPatient::createMinimal(formatDecimalString(pos[0]).c_str(), formatDecimalString(pos[1]).c_str(),
+                                           formatDecimalString(pos[2]).c_str()));
       FGFrameContent content;
       detail::checkCondition(content.setDimensionIndexValues(segmentNumber, 0), "dimension value", segContext);
       detail::checkCondition(content.setDimensionIndexValues(static_cast<Uint32>(k + 1), 1), "dimension value",
@@ -309,6 +318,16 @@ WrittenObject writeSegmentation(const SeriesEntry& source, const std::vector<Seg
   data.putAndInsertString(DCM_ContentDate, date.c_str());
   data.putAndInsertString(DCM_ContentTime, time.c_str());
   data.putAndInsertString(DCM_SegmentsOverlap, segments.size() > 1 ? "YES" : "NO");
+  // The copied patient and study values were converted to UTF-8 (loadSourceHeader); Vestige's own text is UTF-8.
+  data.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  {
+    std::vector<std::string> schemes;
+    for (const SegmentSpec& s : segments)
+      for (const CodedConcept* c : {&s.category, &s.type, &s.anatomicRegion})
+        if (c->scheme.rfind("99", 0) == 0 && std::find(schemes.begin(), schemes.end(), c->scheme) == schemes.end())
+          schemes.push_back(c->scheme);
+    detail::declarePrivateCodingSchemes(data, schemes, info.manufacturer);
+  }
   {
     OFString bodyPart;
     if (sourceData.findAndGetOFString(DCM_BodyPartExamined, bodyPart).good() && !bodyPart.empty())

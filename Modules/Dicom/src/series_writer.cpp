@@ -2,9 +2,9 @@
 
 #include "vestige/core/error.h"
 #include "vestige/core/version.h"
+#include "vestige/dicom/vr_rules.h"
 
-#include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dctk.h>
+#include "dcmtk_util.h"
 
 #include <algorithm>
 #include <cmath>
@@ -32,10 +32,7 @@ std::string newUid() {
 }
 
 std::string formatDs(double value) {
-  // DS holds at most 16 characters: %.6g stays well inside while keeping micrometre precision for positions.
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", std::abs(value) < 1e-9 ? 0.0 : value);
-  return buffer;
+  return formatDecimalString(std::abs(value) < 1e-9 ? 0.0 : value);
 }
 
 std::string joinDs(const std::vector<double>& values) {
@@ -225,6 +222,8 @@ void writeSlice(const core::Image& image, const ResolvedInfo& r, std::size_t k, 
   OFCondition status = ds.putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(plane));
   if (status.bad())
     throw Error(ErrorCode::Internal, std::string("cannot set pixel data: ") + status.text(), file.string());
+  // Names and descriptions come from the caller (e.g. a real baseline's header): held to their VR's limits.
+  detail::makeValuesValid(ds);
   status = format.saveFile(file.c_str(), EXS_LittleEndianExplicit);
   if (status.bad())
     throw Error(ErrorCode::Io, std::string("cannot write DICOM file: ") + status.text(), file.string());

@@ -1,4 +1,5 @@
-// Comprehensive 3D SR (TID 1500) through dcmsr's template classes, as dcmqi's tid1500writer builds it.
+// TID 1500 measurement report (stored as Enhanced SR) through dcmsr's template classes, as dcmqi's tid1500writer builds
+// it.
 #include "vestige/dicom/sr_writer.h"
 
 #include "dcmtk_util.h"
@@ -16,16 +17,6 @@
 #include <sstream>
 
 namespace vestige::dicom {
-
-namespace detail {
-// Shared with the SEG writer (seg_writer.cpp).
-void checkCondition(const OFCondition& cond, const std::string& what, const std::string& context);
-std::string newUid(const char* root);
-std::unique_ptr<DcmFileFormat> loadSourceHeader(const SeriesEntry& source);
-void copySourceContext(DcmItem& source, DcmItem& target);
-void saveAtomically(DcmFileFormat& ff, const std::filesystem::path& file);
-void currentDateTime(std::string& date, std::string& time);
-} // namespace detail
 
 namespace {
 
@@ -58,12 +49,13 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
                          "observer", context);
   detail::checkCondition(report.getImageLibrary().createNewImageLibrary(), "image library", context);
   detail::checkCondition(report.getImageLibrary().addImageGroup(), "image group", context);
+  // Image descriptors (pixel spacing, positions, ...) are copied from each header: through makeHeaderValid, so that
+  // a scanner's over-long Decimal Strings do not make the report invalid.
   for (const InstanceHeader& inst : source.instances) {
-    DcmFileFormat ff;
-    if (ff.loadFile(inst.file.string().c_str(), EXS_Unknown, EGL_noChange, 256).good())
-      detail::checkCondition(
-          report.getImageLibrary().addImageEntry(*ff.getDataset(), TID1600_ImageLibrary::withAllDescriptors),
-          "image library entry", inst.file.string());
+    const auto ff = detail::loadValidHeader(inst.file, 256);
+    detail::checkCondition(
+        report.getImageLibrary().addImageEntry(*ff->getDataset(), TID1600_ImageLibrary::withAllDescriptors),
+        "image library entry", inst.file.string());
   }
   // Returns a non-error status when nothing was common; either way the library stays valid.
   (void)report.getImageLibrary().moveCommonImageDescriptorsToImageGroups();
@@ -97,7 +89,7 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
   if (!report.isValid())
     throw core::Error(core::ErrorCode::Internal, "TID 1500 measurement report is incomplete", context);
 
-  DSRDocument doc(DSRTypes::DT_Comprehensive3DSR);
+  DSRDocument doc(DSRTypes::DT_EnhancedSR); // TID 1500 with volumetric groups on a SEG needs no 3D coordinates
   detail::checkCondition(doc.setTreeFromRootTemplate(report, OFTrue), "SR tree", context);
   detail::checkCondition(doc.createNewSeriesInStudy(studyUid.c_str()), "SR series", context);
   detail::checkCondition(doc.setSeriesDescription(info.seriesDescription.c_str()), "series description", context);
@@ -125,7 +117,6 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
   detail::copySourceContext(sourceData, d);
   d.remove(DCM_FrameOfReferenceUID);
   d.remove(DCM_PositionReferenceIndicator);
-  // Private coding schemes (designators starting with "99") are declared, as PS3.3 C.12.1.1.7 asks.
   {
     std::vector<std::string> schemes;
     auto note = [&](const CodedConcept& c) {
@@ -134,25 +125,21 @@ WrittenObject writeMeasurementReport(const SeriesEntry& source, const WrittenObj
     };
     for (const SrMeasurementGroup& group : groups) {
       note(group.finding);
+      note(group.findingSite);
       for (const SrMeasurement& m : group.measurements)
         note(m.quantity);
       for (const SrQualitative& q : group.qualitative)
         note(q.concept);
     }
-    for (std::size_t n = 0; n < schemes.size(); ++n) {
-      DcmItem* item = nullptr;
-      detail::checkCondition(
-          d.findOrCreateSequenceItem(DCM_CodingSchemeIdentificationSequence, item, static_cast<signed long>(n)),
-          "coding scheme identification", context);
-      item->putAndInsertString(DCM_CodingSchemeDesignator, schemes[n].c_str());
-      item->putAndInsertString(DCM_CodingSchemeName, (info.manufacturer + " local concepts").c_str());
-      item->putAndInsertString(DCM_CodingSchemeResponsibleOrganization, info.manufacturer.c_str());
-    }
+    detail::declarePrivateCodingSchemes(d, schemes, info.manufacturer);
   }
   const std::string sopUid = detail::getString(d, DCM_SOPInstanceUID);
+  // dcmsr stores the document as the simplest SR IOD its content fits: TID 1500 without 3D coordinates is an
+  // Enhanced SR. Report what was written.
+  const std::string sopClassUid = detail::getString(d, DCM_SOPClassUID);
   const std::string seriesUid = detail::getString(d, DCM_SeriesInstanceUID);
   detail::saveAtomically(ff, file);
-  return {file, UID_Comprehensive3DSRStorage, sopUid, seriesUid};
+  return {file, sopClassUid, sopUid, seriesUid};
 }
 
 } // namespace vestige::dicom

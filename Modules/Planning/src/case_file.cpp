@@ -146,7 +146,7 @@ public:
   CaseFile read(const json& root) const {
     onlyKeys(root, "",
              {"patient", "baseline", "followup", "followup_liver", "baseline_liver", "lesions", "margin_mm",
-              "bsa_formula", "telv_formula", "registration_metric", "comment"});
+              "bsa_formula", "telv_formula", "registration_metric", "diagnosis", "comment"});
     CaseFile c;
     c.file = m_file;
     for (const char* required : {"baseline", "followup", "lesions"})
@@ -165,6 +165,11 @@ public:
           fail(ErrorCode::InvalidArgument, "patient.liver_condition", "must be normal, chemotherapy or cirrhosis");
         c.patient.liverCondition = *cond;
       }
+    }
+    if (root.contains("diagnosis")) {
+      c.diagnosis = text(root["diagnosis"], "diagnosis");
+      if (c.diagnosis != "colorectal_metastasis" && c.diagnosis != "hcc")
+        fail(ErrorCode::InvalidArgument, "diagnosis", "must be colorectal_metastasis or hcc");
     }
     c.baseline = series(root["baseline"], "baseline");
     c.followup = series(root["followup"], "followup");

@@ -115,6 +115,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.heightCm = c.patient.heightCm;
   p.weightKg = c.patient.weightKg;
   p.liverCondition = c.patient.liverCondition;
+  p.diagnosis = c.diagnosis;
   p.bsaFormula = c.bsaFormula;
   p.telvFormula = c.telvFormula;
   p.marginMm = c.marginMm;

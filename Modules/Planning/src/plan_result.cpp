@@ -122,6 +122,7 @@ std::string planToJson(const PlanSummary& p) {
        {{"height_cm", optionalNumber(p.heightCm)},
         {"weight_kg", optionalNumber(p.weightKg)},
         {"liver_condition", name(p.liverCondition)}}},
+      {"diagnosis", p.diagnosis},
       {"bsa_formula", name(p.bsaFormula)},
       {"telv_formula", name(p.telvFormula)},
       {"bsa_m2", optionalNumber(p.bsaM2)},
@@ -164,6 +165,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
     p.heightCm = optionalNumber(j.at("patient").at("height_cm"));
     p.weightKg = optionalNumber(j.at("patient").at("weight_kg"));
     p.liverCondition = parseLiverCondition(j.at("patient").at("liver_condition").get<std::string>()).value();
+    p.diagnosis = j.value("diagnosis", std::string("colorectal_metastasis")); // optional: plan files written without it
     p.bsaFormula = parseBsaFormula(j.at("bsa_formula").get<std::string>()).value();
     p.telvFormula = parseTelvFormula(j.at("telv_formula").get<std::string>()).value();
     p.bsaM2 = optionalNumber(j.at("bsa_m2"));

@@ -86,3 +86,12 @@ TEST_F(CaseFileTest, ErrorsNameTheKey) {
               ErrorCode::InvalidArgument, "margin_mm");
   expectError(R"({"baseline": "base", )", ErrorCode::InvalidFormat, "case.json");
 }
+
+TEST_F(CaseFileTest, DiagnosisDefaultsToColorectalMetastasis) {
+  EXPECT_EQ(parseCaseFile(kGood, m_dir / "case.json").diagnosis, "colorectal_metastasis");
+  const CaseFile hcc = parseCaseFile(R"({"diagnosis": "hcc", "baseline": "base", "followup": "follow", "lesions": []})",
+                                     m_dir / "c.json");
+  EXPECT_EQ(hcc.diagnosis, "hcc");
+  expectError(R"({"diagnosis": "cancer", "baseline": "base", "followup": "follow", "lesions": []})",
+              core::ErrorCode::InvalidArgument, "diagnosis");
+}

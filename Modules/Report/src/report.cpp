@@ -1,6 +1,7 @@
 // The report and exports of one plan: pictures, meshes, DICOM, then the HTML and PDF that show them.
 #include "vestige/report/report.h"
 
+#include "annotate.h"
 #include "content.h"
 
 #include "vestige/core/error.h"
@@ -10,6 +11,7 @@
 #include "vestige/dicom/seg_writer.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/dicom/sr_writer.h"
+#include "vestige/dicom/vr_rules.h"
 #include "vestige/visualization/render.h"
 #include "vestige/visualization/scene.h"
 
@@ -38,8 +40,15 @@ std::array<std::uint8_t, 3> rgbOf(Role role) {
 
 const dicom::CodedConcept kAnatomical{"123037004", "SCT", "Anatomical Structure"};
 const dicom::CodedConcept kLiver{"10200004", "SCT", "Liver"};
-const dicom::CodedConcept kAltered{"49755003", "SCT", "Morphologically Altered Structure"};
+// CID 7150 / 7159: a lesion is a morphologically abnormal structure; its type follows the case's diagnosis.
+const dicom::CodedConcept kAbnormal{"49755003", "SCT", "Morphologically Abnormal Structure"};
 const dicom::CodedConcept kMetastasis{"14799000", "SCT", "Neoplasm, Secondary"};
+const dicom::CodedConcept kHcc{"25370001", "SCT", "Hepatocellular carcinoma"};
+// The remnant and the resection zone are planned regions of the liver, not the organ: a spatial concept (CID 7150)
+// whose type no standard code names, with the liver as anatomic region.
+const dicom::CodedConcept kSpatial{"309825002", "SCT", "Spatial and Relational Concept"};
+const dicom::CodedConcept kRemnantRegion{"FLRREGION", "99VESTIGE", "Future liver remnant"};
+const dicom::CodedConcept kResectionRegion{"RESZONE", "99VESTIGE", "Resection zone"};
 const dicom::CodedConcept kVolume{"118565006", "SCT", "Volume"};
 const dicom::CodedConcept kDiameter{"81827009", "SCT", "Diameter"};
 const dicom::CodedConcept kDepth{"111020", "DCM", "Depth"};
@@ -52,6 +61,10 @@ const dicom::CodedConcept kSflr{"SFLR", "99VESTIGE", "Standardized future liver 
 const dicom::CodedConcept kGrow{"GROW", "99VESTIGE", "Resection margin plus registration uncertainty"};
 const dicom::CodedConcept kStatus{"STATUS", "99VESTIGE", "Status on follow-up"};
 const dicom::CodedConcept kMissing{"MISSING", "99VESTIGE", "Missing metastasis under visible-only resection"};
+
+const dicom::CodedConcept& tumourType(const planning::PlanSummary& summary) {
+  return summary.diagnosis == "hcc" ? kHcc : kMetastasis;
+}
 
 // The follow-up as a DICOM series whose grid is the plan's; nullopt (with a note) when it is not one.
 std::optional<dicom::LoadedSeries> followupSeries(const planning::PlanSummary& summary, const core::ImageGeometry& grid,
@@ -79,87 +92,133 @@ std::optional<dicom::LoadedSeries> followupSeries(const planning::PlanSummary& s
   return loaded;
 }
 
-std::vector<fs::path> exportDicom(const planning::PlanSummary& summary, const planning::PlanMasks& masks,
-                                  const std::vector<ReportImage>& images, const fs::path& folder,
-                                  std::vector<std::string>& notes, core::Progress* progress) {
-  auto loaded = followupSeries(summary, masks.liver.geometry, notes);
-  if (!loaded)
-    return {};
-  const core::ImageGeometry& g = loaded->image.geometry; // exact DICOM geometry for the frames
-  auto onGrid = [&](core::Mask m) {
-    m.geometry = g;
-    return m;
-  };
+// Runs one export; a failure (core::Error, or anything else thrown by a library) is recorded with its reason instead
+// of ending the report. Cancellation (Ctrl-C) still stops everything. True when the export was written.
+template <class Export> bool attempt(const std::string& name, ReportFiles& out, Export&& run) {
+  std::string reason;
+  try {
+    run();
+    return true;
+  } catch (const core::Error& e) {
+    if (e.code() == core::ErrorCode::Cancelled)
+      throw;
+    reason = e.what();
+  } catch (const std::exception& e) {
+    reason = e.what();
+  }
+  out.failed.push_back({name, reason});
+  out.notes.push_back(name + " not written: " + reason);
+  return false;
+}
+
+struct DicomContent {
   std::vector<dicom::SegmentSpec> segments;
   std::vector<dicom::SrMeasurementGroup> groups;
-  auto addOrgan = [&](const std::string& label, const std::string& description, Role role, const core::Mask& mask,
-                      double volumeMl, std::vector<dicom::SrMeasurement> extra) {
-    segments.push_back({label, description, kAnatomical, kLiver, {}, rgbOf(role), "", onGrid(mask)});
-    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(segments.size()), kLiver, {}, {}, {}};
+};
+
+DicomContent dicomContent(const planning::PlanSummary& summary, const planning::PlanMasks& masks,
+                          const core::ImageGeometry& g) {
+  DicomContent c;
+  auto onGrid = [&](core::Mask m) {
+    m.geometry = g; // exact DICOM geometry for the frames
+    return m;
+  };
+  auto addRegion = [&](const std::string& label, const std::string& description, const dicom::CodedConcept& category,
+                       const dicom::CodedConcept& type, const dicom::CodedConcept& region, Role role,
+                       const core::Mask& mask, double volumeMl, std::vector<dicom::SrMeasurement> extra) {
+    c.segments.push_back({label, description, category, type, region, rgbOf(role), "", onGrid(mask)});
+    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(c.segments.size()), type, region, {}, {}};
     group.measurements.push_back({kVolume, volumeMl, kMl});
     group.measurements.insert(group.measurements.end(), extra.begin(), extra.end());
-    groups.push_back(group);
+    c.groups.push_back(group);
   };
-  addOrgan("Liver", "Follow-up liver, tumours included", Role::Liver, masks.liver, summary.liverMl, {});
+  addRegion("Liver", "Follow-up liver, tumours included", kAnatomical, kLiver, {}, Role::Liver, masks.liver,
+            summary.liverMl, {});
   std::vector<dicom::SrMeasurement> flr{{kFlr, summary.flrPercent, kPercent}};
   if (summary.sflrPercent)
     flr.push_back({kSflr, *summary.sflrPercent, kPercent});
-  addOrgan("Future liver remnant", "Liver minus all resection zones (all original sites)", Role::Remnant, masks.remnant,
-           summary.remnantMl, flr);
-  addOrgan("Resection zone", "Original sites grown by margin plus registration uncertainty, clipped to the liver",
-           Role::Resection, masks.resection, summary.resectedMl, {});
+  addRegion("Future liver remnant", "Liver minus the resection zones of all original sites", kSpatial, kRemnantRegion,
+            kLiver, Role::Remnant, masks.remnant, summary.remnantMl, flr);
+  addRegion("Resection zone", "Original sites grown by margin and uncertainty, within the liver", kSpatial,
+            kResectionRegion, kLiver, Role::Resection, masks.resection, summary.resectedMl, {});
+  const dicom::CodedConcept& tumour = tumourType(summary);
   for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
     const planning::LesionResult& l = summary.lesions[k];
     const Role role = l.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
     core::Mask site = core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));
-    const std::string label = ("Site " + l.id).substr(0, 64);
-    segments.push_back({label, ("Original site, baseline extent projected onto follow-up; " + l.status).substr(0, 64),
-                        kAltered, kMetastasis, kLiver, rgbOf(role), l.id, onGrid(std::move(site))});
-    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(segments.size()), kMetastasis, kLiver, {}, {}};
+    const std::string label = dicom::shortenAtWord("Site " + l.id, 64);
+    c.segments.push_back({label, "Baseline extent on the follow-up; " + l.status, kAbnormal, tumour, kLiver,
+                          rgbOf(role), l.id, onGrid(std::move(site))});
+    dicom::SrMeasurementGroup group{label, static_cast<unsigned>(c.segments.size()), tumour, kLiver, {}, {}};
     group.measurements = {{kVolume, l.projectedVolumeMl, kMl},
                           {kDiameter, l.baselineDiameterMm, kMm},
                           {kDepth, l.depthBelowSurfaceMm, kMm},
                           {kGrow, l.growMm > 0 ? l.growMm : summary.marginMm + l.uncertaintyMm, kMm}};
     group.qualitative = {{kStatus, l.status}, {kMissing, l.missingMetastasis ? "yes" : "no"}};
-    groups.push_back(group);
+    c.groups.push_back(group);
   }
   if (!masks.visibleTumour.empty() && core::countNonZero(masks.visibleTumour) > 0) {
-    segments.push_back({"Visible tumour", "Tumour visible on the follow-up", kAltered, kMetastasis, kLiver,
-                        rgbOf(Role::VisibleTumour), "", onGrid(masks.visibleTumour)});
-    groups.push_back({"Visible tumour",
-                      static_cast<unsigned>(segments.size()),
-                      kMetastasis,
-                      kLiver,
-                      {{kVolume, summary.tumourMl, kMl}},
-                      {}});
+    c.segments.push_back({"Visible tumour", "Tumour visible on the follow-up", kAbnormal, tumour, kLiver,
+                          rgbOf(Role::VisibleTumour), "", onGrid(masks.visibleTumour)});
+    c.groups.push_back({"Visible tumour",
+                        static_cast<unsigned>(c.segments.size()),
+                        tumour,
+                        kLiver,
+                        {{kVolume, summary.tumourMl, kMl}},
+                        {}});
   }
+  return c;
+}
 
-  std::vector<fs::path> files;
+// SEG, SR (it references the SEG) and Secondary Captures, each written or listed as failed on its own.
+void exportDicom(const planning::PlanSummary& summary, const planning::PlanMasks& masks,
+                 const std::vector<ReportImage>& images, const fs::path& folder, ReportFiles& out,
+                 core::Progress* progress) {
+  std::optional<dicom::LoadedSeries> loaded;
+  const bool readable = attempt("DICOM exports (SEG, SR, Secondary Capture)", out,
+                                [&] { loaded = followupSeries(summary, masks.liver.geometry, out.notes); });
+  if (!readable || !loaded)
+    return;
+  const DicomContent content = dicomContent(summary, masks, loaded->image.geometry);
+  std::error_code ec;
+  fs::create_directories(folder, ec); // an unwritable folder shows as each export's own error below
+
   dicom::DerivedSeriesInfo info;
   info.seriesDescription = "Vestige plan segmentation";
   info.seriesNumber = 9001;
   info.contentLabel = "VESTIGE_PLAN";
-  core::SubProgress segProgress(progress, 0.0, 0.6);
-  const dicom::WrittenObject seg =
-      dicom::writeSegmentation(loaded->series, segments, info, folder / "plan_seg.dcm", &segProgress);
-  files.push_back(seg.file);
-  info.seriesDescription = "Vestige plan measurements";
-  info.seriesNumber = 9002;
-  files.push_back(dicom::writeMeasurementReport(loaded->series, seg, groups, info, folder / "plan_sr.dcm").file);
-  core::reportProgress(progress, "DICOM", 0.8);
-  std::vector<dicom::CapturedImage> captures;
-  for (const ReportImage& image : images) {
-    const visualization::RgbImage png = visualization::readPng(image.file);
-    captures.push_back({png.width, png.height, png.rgb, image.caption});
+  std::optional<dicom::WrittenObject> seg;
+  attempt("DICOM SEG", out, [&] {
+    core::SubProgress segProgress(progress, 0.0, 0.6);
+    seg = dicom::writeSegmentation(loaded->series, content.segments, info, folder / "plan_seg.dcm", &segProgress);
+    out.dicom.push_back(seg->file);
+  });
+  if (seg) {
+    info.seriesDescription = "Vestige plan measurements";
+    info.seriesNumber = 9002;
+    attempt("DICOM SR", out, [&] {
+      out.dicom.push_back(
+          dicom::writeMeasurementReport(loaded->series, *seg, content.groups, info, folder / "plan_sr.dcm").file);
+    });
+  } else {
+    out.failed.push_back({"DICOM SR", "it references the DICOM SEG, which was not written"});
+    out.notes.push_back("DICOM SR not written: it references the DICOM SEG, which was not written");
   }
-  if (!captures.empty()) {
+  core::reportProgress(progress, "DICOM", 0.8);
+  if (!images.empty()) {
     info.seriesDescription = "Vestige plan pictures";
     info.seriesNumber = 9003;
-    for (const auto& w : dicom::writeSecondaryCaptures(loaded->series, captures, info, folder, "plan_sc"))
-      files.push_back(w.file);
+    attempt("DICOM Secondary Capture", out, [&] {
+      std::vector<dicom::CapturedImage> captures;
+      for (const ReportImage& image : images) {
+        const visualization::RgbImage png = visualization::readPng(image.file);
+        captures.push_back({png.width, png.height, png.rgb, image.caption});
+      }
+      for (const auto& w : dicom::writeSecondaryCaptures(loaded->series, captures, info, folder, "plan_sc"))
+        out.dicom.push_back(w.file);
+    });
   }
   core::reportProgress(progress, "DICOM", 1.0);
-  return files;
 }
 
 } // namespace
@@ -176,11 +235,16 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
     for (auto plane : {visualization::SlicePlane::Axial, visualization::SlicePlane::Coronal}) {
       const fs::path file =
           outFolder / "images" / ("site_" + stem(l.id) + "_" + visualization::slicePlaneName(plane) + ".png");
-      visualization::writePng(visualization::renderSiteSlice(summary, masks, k, plane), file);
-      out.images.push_back({file,
-                            "Site " + l.id + " (" + l.status + "), " + visualization::slicePlaneName(plane) +
-                                " through the projected centre (cross); patient right on the image left; bar 10 mm",
-                            l.id});
+      attempt(std::string("picture of site ") + l.id, out, [&] {
+        const visualization::SliceOptions sliceOptions;
+        visualization::RgbImage picture = visualization::renderSiteSlice(summary, masks, k, plane, sliceOptions);
+        annotateSiteSlice(picture, {l.id, l.status, plane, sliceOptions.fieldOfViewMm / sliceOptions.pixels});
+        visualization::writePng(picture, file);
+        out.images.push_back({file,
+                              "Site " + l.id + " (" + l.status + "), " + visualization::slicePlaneName(plane) +
+                                  " through the projected centre (cross); patient right on the image left; bar 10 mm",
+                              l.id});
+      });
     }
   }
   core::reportProgress(progress, "report", 0.1);
@@ -205,29 +269,29 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
         throw;
       out.notes.push_back(std::string("3D views skipped: ") + e.what());
     }
-    if (display) {
-      visualization::RenderOptions render;
-      render.width = render.height = options.renderSize;
-      const std::vector<visualization::View> all(std::begin(visualization::kAllViews),
-                                                 std::end(visualization::kAllViews));
-      const std::vector<visualization::RgbImage> pictures = visualization::renderViews(scene, all, render);
-      for (std::size_t v = 0; v < all.size(); ++v) {
-        const fs::path file = outFolder / "images" / (std::string("view_") + visualization::viewName(all[v]) + ".png");
-        visualization::writePng(pictures[v], file);
-        views.push_back({file, std::string(visualization::viewName(all[v])) + " view", "views"});
-      }
-      out.images.insert(out.images.begin(), views.begin(), views.end());
-    }
+    if (display)
+      attempt("3D views", out, [&] {
+        visualization::RenderOptions render;
+        render.width = render.height = options.renderSize;
+        const std::vector<visualization::View> all(std::begin(visualization::kAllViews),
+                                                   std::end(visualization::kAllViews));
+        const std::vector<visualization::RgbImage> pictures = visualization::renderViews(scene, all, render);
+        for (std::size_t v = 0; v < all.size(); ++v) {
+          const fs::path file =
+              outFolder / "images" / (std::string("view_") + visualization::viewName(all[v]) + ".png");
+          visualization::writePng(pictures[v], file);
+          views.push_back({file, std::string(visualization::viewName(all[v])) + " view", "views"});
+        }
+        out.images.insert(out.images.begin(), views.begin(), views.end());
+      });
   }
   core::reportProgress(progress, "report", 0.55);
-  if (options.meshes) {
-    const auto meshes = visualization::writeSceneMeshes(scene, outFolder / "meshes");
-    out.meshes = meshes.files;
-  }
+  if (options.meshes)
+    attempt("meshes", out, [&] { out.meshes = visualization::writeSceneMeshes(scene, outFolder / "meshes").files; });
   core::reportProgress(progress, "report", 0.65);
   if (options.dicom) {
     core::SubProgress sub(progress, 0.65, 0.9);
-    out.dicom = exportDicom(summary, masks, out.images, outFolder / "dicom", out.notes, &sub);
+    exportDicom(summary, masks, out.images, outFolder / "dicom", out, &sub);
   }
   out.html = outFolder / "report.html";
   core::writeTextAtomically(out.html, reportHtml(summary, out.images, out.notes));

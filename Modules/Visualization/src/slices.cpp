@@ -118,7 +118,8 @@ RgbImage renderSiteSlice(const planning::PlanSummary& summary, const planning::P
       }
     }
 
-  // Cross at the projected centre (the site's centre may be invisible on the CT) and a 10 mm scale bar.
+  // Cross at the projected centre (the site's centre may be invisible on the CT). Text, legend and the labelled
+  // scale bar are burned in by the report (Report/src/annotate.cpp), which has the fonts.
   const Rgb8 cross = styleOf(siteRole).color;
   const int cu = w / 2, cv = h / 2, arm = std::max(6, static_cast<int>(4.0 / pixelMm));
   for (int d = -arm; d <= arm; ++d) {
@@ -135,15 +136,6 @@ RgbImage renderSiteSlice(const planning::PlanSummary& summary, const planning::P
         }
     }
   }
-  const int bar = static_cast<int>(std::lround(10.0 / pixelMm));
-  for (int t = 0; t < 3; ++t)
-    for (int d = 0; d < bar; ++d) {
-      const int u = 12 + d, v = h - 14 + t;
-      if (u < w && v < h) {
-        std::uint8_t* px = &image.rgb[(static_cast<std::size_t>(v) * w + u) * 3];
-        px[0] = px[1] = px[2] = 255;
-      }
-    }
   return image;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// DICOM Comprehensive 3D SR following TID 1500 (Measurement Report): one volumetric ROI measurement group
+// DICOM Enhanced SR following TID 1500 (Measurement Report): one volumetric ROI measurement group
 // (TID 1411) per segment of a SEG written by writeSegmentation.
 #include "vestige/dicom/seg_writer.h"
 

@@ -50,6 +50,8 @@ struct CaseFile {
   BsaFormula bsaFormula = BsaFormula::Mosteller;
   TelvFormula telvFormula = TelvFormula::Vauthey;
   std::string registrationMetric = "auto"; // "auto", "ncc" or "mi"
+  // What the lesions are: "colorectal_metastasis" (default) or "hcc"; codes the tumour segments of the DICOM exports.
+  std::string diagnosis = "colorectal_metastasis";
 };
 
 [[nodiscard]] CaseFile readCaseFile(const std::filesystem::path& file);

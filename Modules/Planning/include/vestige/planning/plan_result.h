@@ -74,6 +74,7 @@ struct PlanSummary {
   std::optional<double> heightCm;
   std::optional<double> weightKg;
   LiverCondition liverCondition = LiverCondition::Chemotherapy;
+  std::string diagnosis = "colorectal_metastasis"; // case file "diagnosis": "colorectal_metastasis" or "hcc"
   BsaFormula bsaFormula = BsaFormula::Mosteller;
   TelvFormula telvFormula = TelvFormula::Vauthey;
   std::optional<double> bsaM2;

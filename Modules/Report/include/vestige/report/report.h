@@ -1,7 +1,7 @@
 #pragma once
 // The plan report and the standard exports of a plan folder: report.html (self-contained, images embedded),
 // report.pdf, pictures (3D views, per-site slices), meshes (STL, OBJ, glTF binary) and DICOM objects for PACS
-// (SEG, Comprehensive 3D SR TID 1500, Secondary Capture) referencing the follow-up series.
+// (SEG, Enhanced SR TID 1500, Secondary Capture) referencing the follow-up series.
 #include "vestige/core/progress.h"
 #include "vestige/planning/plan_result.h"
 #include "vestige/visualization/mesh.h"
@@ -27,17 +27,27 @@ struct ReportImage {
   std::string group; // "views" or the site ID
 };
 
+// An export that could not be written; the rest of the report was (report.html and report.pdf always are).
+struct FailedExport {
+  std::string name;   // "DICOM SEG", "DICOM SR", "DICOM Secondary Capture", "meshes", "3D views", ...
+  std::string reason; // the error, with what it was about
+};
+
 struct ReportFiles {
   std::filesystem::path html;
   std::filesystem::path pdf;
   std::vector<ReportImage> images;
   std::vector<std::filesystem::path> meshes;
   std::vector<std::filesystem::path> dicom;
-  std::vector<std::string> notes; // what was skipped and why
+  std::vector<std::string> notes;   // what was skipped and why
+  std::vector<FailedExport> failed; // exports that failed (each also has a note); empty when all were written
 };
 
 // Reads OUT/plan.json and the masks of a plan folder (planning::readPlanSummary / readPlanMasks) and writes the
-// report and exports into the same folder. This is what `vestige report OUT` runs and `vestige plan` calls last.
+// report and exports into the same folder. An export that fails (an invalid or unreadable follow-up series, an
+// unwritable folder, ...) is listed in ReportFiles::failed with its reason and the report is still written; errors
+// reading the plan itself, or writing report.html/report.pdf, are thrown. This is what `vestige report OUT` runs and
+// `vestige plan` calls last.
 ReportFiles writeReport(const std::filesystem::path& planFolder, const ReportOptions& options = {},
                         core::Progress* progress = nullptr);
 
