@@ -1,6 +1,8 @@
 // vestige plan CASE.json -o OUT: the product's main job (see Documentation/planning.md).
 #include "app_context.h"
 
+#include "vestige/core/error.h"
+#include "vestige/core/file_util.h"
 #include "vestige/planning/case_file.h"
 #include "vestige/planning/plan.h"
 #include "vestige/report/report.h"
@@ -50,19 +52,36 @@ void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
   const planning::CaseFile caseFile = planning::readCaseFile(o.caseFile);
   planning::PlanOptions options;
   options.threads = ctx.threads;
-  const planning::PlanRun run = planning::runPlan(caseFile, o.out, options, ctx.progress);
-  ctx.progress->finish();
+  // The plan, its report and exports are written into a folder beside OUT and moved into place only when all is
+  // written: a failure, Ctrl-C or a kill leaves OUT as it was (or absent), never half a plan or a mix of two runs.
+  core::StagingFolder staging(o.out, "plan.json");
+  const std::filesystem::path out = staging.target();
+  planning::PlanRun run;
+  report::ReportFiles files;
+  try {
+    run = planning::runPlan(caseFile, staging.path(), options, ctx.progress);
+    ctx.progress->finish();
+    if (!o.noReport) {
+      // The report reads the folder just written, like `vestige report OUT`.
+      files = report::writeReport(staging.path(), {}, ctx.progress);
+      ctx.progress->finish();
+    }
+    staging.commit();
+  } catch (const core::Error& e) {
+    throw core::Error(e.code(),
+                      e.message() + (std::filesystem::exists(out) ? "; " + out.string() + " was left as it was"
+                                                                  : "; nothing was written to " + out.string()),
+                      e.context());
+  }
   for (const auto& note : run.summary.notes)
     ctx.log.info(note);
-  printKeyFigures(run.summary, o.out);
+  printKeyFigures(run.summary, out.string());
   if (o.noReport)
     return;
-  // The report reads the folder just written, like `vestige report OUT`.
-  const report::ReportFiles files = report::writeReport(o.out, {}, ctx.progress);
-  ctx.progress->finish();
   for (const std::string& note : files.notes)
     ctx.log.warning("note: " + note);
-  std::cout << "report    " << files.html.string() << "\nreport    " << files.pdf.string() << "\n";
+  std::cout << "report    " << (out / files.html.filename()).string() << "\nreport    "
+            << (out / files.pdf.filename()).string() << "\n";
   reportFailedExports(files, ctx);
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -44,8 +45,8 @@ public:
   }
 
   double number(const json& v, const std::string& key) const {
-    if (!v.is_number())
-      fail(ErrorCode::InvalidArgument, key, "must be a number");
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      fail(ErrorCode::InvalidArgument, key, "must be a finite number");
     return v.get<double>();
   }
 
@@ -159,6 +160,12 @@ public:
         c.patient.heightCm = number(p["height_cm"], "patient.height_cm");
       if (p.contains("weight_kg") && !p["weight_kg"].is_null())
         c.patient.weightKg = number(p["weight_kg"], "patient.weight_kg");
+      // Checked here, not when sFLR is computed minutes later: the range of living patients (a newborn is about
+      // 50 cm and 3 kg; the tallest and heaviest recorded people stay under 275 cm and 650 kg).
+      if (c.patient.heightCm && !(*c.patient.heightCm >= 40.0 && *c.patient.heightCm <= 275.0))
+        fail(ErrorCode::InvalidArgument, "patient.height_cm", "must be between 40 and 275 cm");
+      if (c.patient.weightKg && !(*c.patient.weightKg >= 2.0 && *c.patient.weightKg <= 650.0))
+        fail(ErrorCode::InvalidArgument, "patient.weight_kg", "must be between 2 and 650 kg");
       if (p.contains("liver_condition")) {
         const auto cond = parseLiverCondition(text(p["liver_condition"], "patient.liver_condition"));
         if (!cond)
@@ -223,10 +230,16 @@ CaseFile parseCaseFile(const std::string& text, const fs::path& file) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::out_of_range& e) { // a number beyond double, e.g. 1e400
+    throw Error(ErrorCode::InvalidArgument, std::string("a number out of range: ") + e.what(), file.string());
+  } catch (const json::exception& e) {
     throw Error(ErrorCode::InvalidFormat, std::string("not valid JSON: ") + e.what(), file.string());
   }
-  return Reader(fs::absolute(file)).read(root);
+  try {
+    return Reader(fs::absolute(file)).read(root);
+  } catch (const json::exception& e) { // a value of a type the reader did not check: still the file's fault
+    throw Error(ErrorCode::InvalidArgument, std::string("unexpected content: ") + e.what(), file.string());
+  }
 }
 
 CaseFile readCaseFile(const fs::path& file) {

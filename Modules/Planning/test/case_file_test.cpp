@@ -85,6 +85,18 @@ TEST_F(CaseFileTest, ErrorsNameTheKey) {
   expectError(R"({"baseline": "base", "followup": "follow", "lesions": [], "margin_mm": -1})",
               ErrorCode::InvalidArgument, "margin_mm");
   expectError(R"({"baseline": "base", )", ErrorCode::InvalidFormat, "case.json");
+  // Numbers beyond double (used to end as an internal error, exit 70) and implausible patients, refused at once with
+  // the key or the file rather than after the registration.
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [], "margin_mm": 1e400})",
+              ErrorCode::InvalidArgument, "case.json");
+  expectError(R"({"patient": {"height_cm": 0, "weight_kg": 70}, "baseline": "base", "followup": "follow",
+                  "lesions": []})",
+              ErrorCode::InvalidArgument, "patient.height_cm");
+  expectError(R"({"patient": {"height_cm": 170, "weight_kg": -3}, "baseline": "base", "followup": "follow",
+                  "lesions": []})",
+              ErrorCode::InvalidArgument, "patient.weight_kg");
+  expectError(R"({"baseline": "base", "followup": "follow", "lesions": [{"id": 7, "click": [1,2,3]}]})",
+              ErrorCode::InvalidArgument, "lesions[0].id");
 }
 
 TEST_F(CaseFileTest, DiagnosisDefaultsToColorectalMetastasis) {
