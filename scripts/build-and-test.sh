@@ -16,3 +16,7 @@ echo "== acceptance bars not yet reached (label unmet-bar; failures expected and
 ctest -L unmet-bar --output-on-failure --timeout 1200 -j "$(nproc)" || echo "== unmet-bar tests failed as documented =="
 echo "== the test suite =="
 ctest -LE unmet-bar --output-on-failure --timeout 1200 -j "$(nproc)"
+# Bad input: the catalog, the series loader and the case-file parser under AddressSanitizer and UBSan, fed mutated
+# real files for a bounded time (scripts/fuzz.sh; a finding fails the run).
+echo "== fuzzing under AddressSanitizer and UBSan (bounded) =="
+"$here/scripts/fuzz.sh" "${VESTIGE_FUZZ_SECONDS:-120}" "$build-fuzz" "$build"
