@@ -198,19 +198,32 @@ FollowupAssessment assessOriginalSite(const BaselineSite& baseline, const core::
   if (sameModality && options.polarity == Polarity::Auto)
     options.polarity = polarityOf(baseline.image, baseline.mask, baseline.liver);
   double referenceMl = markMl;
+  std::optional<double> baselineContrast; // |lesion - parenchyma| at baseline, when the lesion was found there
   // On its own image the mark needs no tolerance (that is for the registration's error): the reference is the
   // lesion tissue inside the mark, so neither a generous mark nor tissue beside it counts.
   FollowupStatusOptions onBaseline = options;
   onBaseline.siteToleranceMm = 0.0;
   try {
     const FollowupAssessment before = assessFollowup(baseline.image, baseline.mask, baseline.liver, markMl, onBaseline);
-    if (before.status != LesionStatus::Disappeared)
+    if (before.status != LesionStatus::Disappeared) {
       referenceMl = before.lesionVolumeMl;
+      baselineContrast = std::fabs(before.lesionMedian - before.parenchymaMedian);
+    }
   } catch (const Error& e) {
     if (e.code() != ErrorCode::InconsistentData) // too little liver around the mark: the mark's volume
       throw;
   }
-  return assessFollowup(followup, projectedSite, followupLiver, referenceMl, options);
+  FollowupAssessment a = assessFollowup(followup, projectedSite, followupLiver, referenceMl, options);
+  // What remains of a lesion looks like the lesion: tissue at the site that departs from the parenchyma by less than
+  // half the lesion's own contrast at baseline (the partial-volume share the hysteresis also grants an edge) is
+  // parenchyma's own variation, not a residue; a lesion that faded to that is not seen on the image, which is what
+  // "disappeared" means. Compared within one modality only (CT -> MR contrasts are each scan's own).
+  if (sameModality && baselineContrast && a.status != LesionStatus::Disappeared &&
+      std::fabs(a.lesionMedian - a.parenchymaMedian) < 0.5 * *baselineContrast) {
+    a.status = LesionStatus::Disappeared;
+    a.diameterMm.reset();
+  }
+  return a;
 }
 
 Polarity polarityOf(const core::Image& baseline, const core::Mask& lesion, const core::Mask& liver) {

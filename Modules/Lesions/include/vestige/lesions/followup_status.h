@@ -51,7 +51,9 @@ struct FollowupAssessment {
 // - reference volume: the baseline lesion measured the same way as the follow-up (assessFollowup on the baseline
 //   image, its own liver and the mark), so that how generously the mark was drawn does not count as shrinkage. When
 //   the baseline shows no departing tissue at the mark (an isodense lesion, a mark beside it) or too little liver
-//   around it, the mark's volume is the reference instead.
+//   around it, the mark's volume is the reference instead;
+// - conspicuity (same modality only): tissue found at the site that departs from the parenchyma by less than half
+//   the baseline lesion's contrast is not read as lesion (the site reads disappeared).
 struct BaselineSite {
   const core::Image& image;
   const core::Mask& mask;  // the original site on the baseline grid
