@@ -1,9 +1,14 @@
 #include "vestige/testing/test_support.h"
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <memory>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -16,6 +21,47 @@ fs::path dataSet(const std::string& name) {
     return {};
   const fs::path p = fs::path(root) / name;
   return fs::is_directory(p) ? p : fs::path();
+}
+
+int dciodvfyErrors(const fs::path& file, std::string& output) {
+  if (!fs::exists("/usr/bin/dciodvfy"))
+    return -1;
+  const std::string command = "/usr/bin/dciodvfy '" + file.string() + "' 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe)
+    return -1;
+  char line[4096];
+  int errors = 0;
+  while (std::fgets(line, sizeof line, pipe.get()) != nullptr) {
+    output += line;
+    errors += std::string(line).rfind("Error", 0) == 0 ? 1 : 0;
+  }
+  return errors;
+}
+
+int dciodvfyErrors(const fs::path& file) {
+  std::string output;
+  const int errors = dciodvfyErrors(file, output);
+  if (errors != 0)
+    std::cerr << "dciodvfy " << file.filename().string() << ":\n" << output;
+  return errors;
+}
+
+FileSizeLimit::FileSizeLimit(unsigned long long bytes) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_FSIZE, &limit);
+  m_savedSoft = limit.rlim_cur;
+  m_savedHandler = std::signal(SIGXFSZ, SIG_IGN);
+  limit.rlim_cur = static_cast<rlim_t>(bytes);
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+}
+
+FileSizeLimit::~FileSizeLimit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_FSIZE, &limit);
+  limit.rlim_cur = static_cast<rlim_t>(m_savedSoft);
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+  std::signal(SIGXFSZ, m_savedHandler);
 }
 
 fs::path freshTempDir(const std::string& tag) {

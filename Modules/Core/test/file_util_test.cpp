@@ -27,22 +27,7 @@ std::size_t entriesIn(const fs::path& folder) {
   return std::size_t(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
 }
 
-// A file-size limit stands in for a full disk: writes beyond it fail with EFBIG (SIGXFSZ ignored), like ENOSPC.
-struct FileSizeLimit {
-  rlimit saved{};
-  void (*savedHandler)(int) = nullptr;
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved);
-    savedHandler = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved;
-    limited.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &limited);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved);
-    std::signal(SIGXFSZ, savedHandler);
-  }
-};
+using vestige::testing::FileSizeLimit;
 
 } // namespace
 

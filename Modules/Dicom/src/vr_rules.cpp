@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace vestige::dicom {
@@ -246,8 +248,9 @@ void makeElementValid(DcmElement& element) {
     element.putString(fixed.c_str());
 }
 
-// Non-ASCII bytes of every text value become '?': the last resort when no character set conversion applies.
-void replaceNonAscii(DcmItem& item) {
+// Calls edit on the value of every element that holds character-set text (recursing into sequences); when edit
+// changes the value it is written back.
+void editTextValues(DcmItem& item, const std::function<void(std::string&)>& edit) {
   for (unsigned long i = 0; i < item.card(); ++i) {
     DcmElement* element = item.getElement(i);
     if (element == nullptr)
@@ -255,7 +258,7 @@ void replaceNonAscii(DcmItem& item) {
     if (element->ident() == EVR_SQ) {
       auto* sequence = static_cast<DcmSequenceOfItems*>(element);
       for (unsigned long n = 0; n < sequence->card(); ++n)
-        replaceNonAscii(*sequence->getItem(n));
+        editTextValues(*sequence->getItem(n), edit);
       continue;
     }
     if (!element->isAffectedBySpecificCharacterSet())
@@ -263,16 +266,21 @@ void replaceNonAscii(DcmItem& item) {
     OFString raw;
     if (element->getOFStringArray(raw).bad())
       continue;
-    std::string value(raw.c_str(), raw.length());
-    bool changed = false;
-    for (char& c : value)
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        c = '?';
-        changed = true;
-      }
-    if (changed)
-      element->putString(value.c_str());
+    const std::string value(raw.c_str(), raw.length());
+    std::string edited = value;
+    edit(edited);
+    if (edited != value)
+      element->putString(edited.c_str());
   }
+}
+
+// Non-ASCII bytes of every text value become '?': the last resort when no character set conversion applies.
+void replaceNonAscii(DcmItem& item) {
+  editTextValues(item, [](std::string& value) {
+    for (char& c : value)
+      if (static_cast<unsigned char>(c) >= 0x80)
+        c = '?';
+  });
 }
 
 // Length of the valid UTF-8 sequence starting at s[i], 0 when there is none (overlong forms, surrogates and code
@@ -311,38 +319,15 @@ std::size_t utf8SequenceLength(const std::string& s, std::size_t i) {
 // Bytes that are not UTF-8 in a header that says it is (DCMTK does not convert UTF-8 to UTF-8) become U+FFFD:
 // JSON, HTML and PDF writers downstream need valid UTF-8, and a patient name with an odd byte must not stop a plan.
 void replaceInvalidUtf8(DcmItem& item) {
-  for (unsigned long i = 0; i < item.card(); ++i) {
-    DcmElement* element = item.getElement(i);
-    if (element == nullptr)
-      continue;
-    if (element->ident() == EVR_SQ) {
-      auto* sequence = static_cast<DcmSequenceOfItems*>(element);
-      for (unsigned long n = 0; n < sequence->card(); ++n)
-        replaceInvalidUtf8(*sequence->getItem(n));
-      continue;
-    }
-    if (!element->isAffectedBySpecificCharacterSet())
-      continue;
-    OFString raw;
-    if (element->getOFStringArray(raw).bad())
-      continue;
-    const std::string value(raw.c_str(), raw.length());
+  editTextValues(item, [](std::string& value) {
     std::string fixed;
-    bool changed = false;
     for (std::size_t k = 0; k < value.size();) {
       const std::size_t n = utf8SequenceLength(value, k);
-      if (n == 0) {
-        fixed += "\xEF\xBF\xBD";
-        changed = true;
-        ++k;
-      } else {
-        fixed.append(value, k, n);
-        k += n;
-      }
+      fixed += n == 0 ? std::string("\xEF\xBF\xBD") : value.substr(k, n);
+      k += n == 0 ? 1 : n;
     }
-    if (changed)
-      element->putString(fixed.c_str());
-  }
+    value = fixed;
+  });
 }
 
 } // namespace

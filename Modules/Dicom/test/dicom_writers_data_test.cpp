@@ -21,16 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int dciodvfyErrors(const fs::path& file, std::string& output) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(("dciodvfy \"" + file.string() + "\" 2>&1").c_str(), "r"), pclose);
-  char buffer[4096];
-  int errors = 0;
-  while (pipe && fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-    output += buffer;
-    errors += std::string(buffer).rfind("Error", 0) == 0;
-  }
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 TEST(DicomWritersData, Hcc009FollowupSegSrAndCapture) {
   VESTIGE_REQUIRE_DATA(root, "hcc-tace-seg-009");

@@ -24,20 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Error lines dciodvfy prints for the file, with the full output for the failure message.
-int dciodvfyErrors(const fs::path& file, std::string& output) {
-  const std::string command = "dciodvfy \"" + file.string() + "\" 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  if (!pipe)
-    return -1;
-  char buffer[4096];
-  int errors = 0;
-  while (fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-    output += buffer;
-    if (std::string(buffer).rfind("Error", 0) == 0)
-      ++errors;
-  }
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 core::Mask ellipsoid(const core::ImageGeometry& g, const core::Vec3& centre, const core::Vec3& radii) {
   core::Mask m(g, 0);

@@ -94,9 +94,8 @@ TEST(HeaderText, Latin1PatientNameIsDecodedToUtf8) {
 TEST(HeaderText, UndecodableBytesAreReplacedNotFatal) {
   // Bytes that do not decode in the declared character set (here: not UTF-8 under a UTF-8 declaration), and high
   // bytes with no declared set, are read as Latin-1, the most common unstated character set: valid UTF-8 results.
-  for (const auto& [charset, expected] :
-       {std::pair<std::string, std::string>{"ISO_IR 192", "Bad\xC3\xBF\xC3\x83^Name"},
-        {"", "Bad\xC3\xBF\xC3\x83^Name"}}) {
+  for (const auto& [charset, expected] : {std::pair<std::string, std::string>{"ISO_IR 192", "Bad\xC3\xBF\xC3\x83^Name"},
+                                          {"", "Bad\xC3\xBF\xC3\x83^Name"}}) {
     const fs::path folder = seriesWith("bad-utf8", [&](DcmDataset& ds) {
       if (!charset.empty())
         put(ds, DCM_SpecificCharacterSet, charset);

@@ -41,20 +41,7 @@ core::Image obliqueImage() {
   return image;
 }
 
-int dciodvfyErrors(const fs::path& file) {
-  const std::string command = "/usr/bin/dciodvfy '" + file.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  int errors = 0;
-  char line[4096];
-  while (pipe && std::fgets(line, sizeof line, pipe))
-    if (std::string(line).find("Error") != std::string::npos) {
-      ++errors;
-      std::fprintf(stderr, "dciodvfy: %s", line);
-    }
-  if (pipe)
-    pclose(pipe);
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 } // namespace
 

@@ -17,21 +17,7 @@ using namespace vestige;
 
 namespace {
 
-struct FileSizeLimit {
-  rlimit saved{};
-  void (*savedHandler)(int) = nullptr;
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved);
-    savedHandler = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved;
-    limited.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &limited);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved);
-    std::signal(SIGXFSZ, savedHandler);
-  }
-};
+using vestige::testing::FileSizeLimit;
 
 // Noise does not compress: the file needs about as many bytes as the voxels.
 core::Image noise() {

@@ -26,19 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int dciodvfyErrors(const fs::path& file, std::string& output) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(("dciodvfy \"" + file.string() + "\" 2>&1").c_str(), "r"), pclose);
-  if (!pipe)
-    return -1;
-  char buffer[4096];
-  int errors = 0;
-  while (fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-    output += buffer;
-    if (std::string(buffer).rfind("Error", 0) == 0)
-      ++errors;
-  }
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 TEST(VrRules, DecimalStringKeepsTheNumberInSixteenCharacters) {
   EXPECT_EQ(formatDecimalString(0.78125), "0.78125");

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the Phantom module's tests.
 #include "vestige/core/image.h"
+#include "vestige/testing/test_support.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -19,22 +20,6 @@ inline double dice(const core::Mask& a, const core::Mask& b) {
 }
 
 // Number of "Error" lines dciodvfy prints for one file, or -1 when dciodvfy is not installed.
-inline int dciodvfyErrors(const std::filesystem::path& file) {
-  if (!std::filesystem::exists("/usr/bin/dciodvfy"))
-    return -1;
-  const std::string command = "/usr/bin/dciodvfy '" + file.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe)
-    return -1;
-  int errors = 0;
-  char line[4096];
-  while (std::fgets(line, sizeof line, pipe))
-    if (std::string(line).find("Error") != std::string::npos) {
-      ++errors;
-      std::fprintf(stderr, "dciodvfy %s: %s", file.filename().c_str(), line);
-    }
-  pclose(pipe);
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 } // namespace vestige::phantom::testing

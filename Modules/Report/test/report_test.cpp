@@ -42,16 +42,7 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-int dciodvfyErrors(const fs::path& file, std::string& output) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(("dciodvfy \"" + file.string() + "\" 2>&1").c_str(), "r"), pclose);
-  char buffer[4096];
-  int errors = 0;
-  while (pipe && fgets(buffer, sizeof buffer, pipe.get()) != nullptr) {
-    output += buffer;
-    errors += std::string(buffer).rfind("Error", 0) == 0;
-  }
-  return errors;
-}
+using vestige::testing::dciodvfyErrors;
 
 // The PDF's text, one entry per page (pdftotext -layout keeps each printed line on one line); nullopt when
 // pdftotext is not installed.

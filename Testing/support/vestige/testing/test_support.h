@@ -13,6 +13,26 @@ namespace vestige::testing {
 // A new empty folder under the system temp folder, unique per call.
 [[nodiscard]] std::filesystem::path freshTempDir(const std::string& tag);
 
+// Error lines ("Error - ...") dciodvfy (dicom3tools) reports for a DICOM file; its whole output is appended to
+// output. -1 when dciodvfy cannot be run, so that a check for 0 errors fails rather than passes without it.
+[[nodiscard]] int dciodvfyErrors(const std::filesystem::path& file, std::string& output);
+// The same, printing the error lines to stderr.
+[[nodiscard]] int dciodvfyErrors(const std::filesystem::path& file);
+
+// A file-size limit (RLIMIT_FSIZE) for the lifetime of the object, with SIGXFSZ ignored: writes beyond it fail with
+// EFBIG as they fail with ENOSPC on a full disk. Stands in for a full disk in tests.
+class FileSizeLimit {
+public:
+  explicit FileSizeLimit(unsigned long long bytes);
+  ~FileSizeLimit();
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+private:
+  unsigned long long m_savedSoft = 0;
+  void (*m_savedHandler)(int) = nullptr;
+};
+
 // SHA-256-free but strong-enough content fingerprint (FNV-1a 64 of bytes + size) of every file under root.
 [[nodiscard]] std::map<std::string, std::string> fingerprintTree(const std::filesystem::path& root);
 
