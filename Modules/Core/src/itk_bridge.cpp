@@ -1,8 +1,17 @@
 #include "vestige/core/itk_bridge.h"
 
+#include <itkObjectFactoryBase.h>
+
 #include <algorithm>
+#include <mutex>
 
 namespace vestige::core {
+
+void initializeItkFactories() {
+  static std::once_flag once;
+  // Asking for any class runs ObjectFactoryBase::Initialize (registering the built-in and dynamic factories).
+  std::call_once(once, [] { (void)itk::ObjectFactoryBase::CreateInstance("vestige::initializeItkFactories"); });
+}
 
 ImageGeometry geometryFromItk(const itk::ImageBase<3>& image) {
   ImageGeometry g;

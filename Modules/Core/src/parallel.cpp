@@ -1,5 +1,7 @@
 #include "vestige/core/parallel.h"
 
+#include "vestige/core/itk_bridge.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +14,7 @@ namespace vestige::core {
 
 void parallelFor(std::size_t n, unsigned threads, Progress* progress, std::string_view stage,
                  const std::function<void(std::size_t)>& body) {
+  initializeItkFactories(); // before any worker creates its first ITK object (itk_bridge.h says why)
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));

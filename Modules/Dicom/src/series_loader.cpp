@@ -2,6 +2,7 @@
 
 #include "pixel_decoder.h"
 #include "vestige/core/error.h"
+#include "vestige/core/itk_bridge.h"
 
 #include <algorithm>
 #include <atomic>
@@ -423,6 +424,7 @@ LoadedSeries loadSeries(const SeriesEntry& series, const LoadOptions& options, c
     }
     ++done;
   };
+  core::initializeItkFactories(); // decoders may create ITK objects (GDCM through ITK) on the workers
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, work.size()));
   std::vector<std::thread> pool;

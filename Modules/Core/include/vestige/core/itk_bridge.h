@@ -14,6 +14,13 @@ namespace vestige::core {
 [[nodiscard]] ImageGeometry geometryFromItk(const itk::ImageBase<3>& image);
 void applyGeometry(const ImageGeometry& geometry, itk::ImageBase<3>& image);
 
+// Completes ITK's object-factory set-up on the calling thread (once per process). ITK 5.2 sets it up on the first
+// object created, without a lock (ObjectFactoryBase::Initialize, made thread-safe upstream in ITK 5.4): two worker
+// threads creating their first ITK objects at once abort the process ("m_RegisteredFactories->empty()" assertion,
+// seen once from `vestige phantom` writing its ground truth in parallel). Every place that starts threads calls it
+// first.
+void initializeItkFactories();
+
 template <class T> [[nodiscard]] typename itk::Image<T, 3>::Pointer toItk(const Volume<T>& volume);
 template <class T> [[nodiscard]] Volume<T> fromItk(const itk::Image<T, 3>& image);
 
