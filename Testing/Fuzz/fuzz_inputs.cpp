@@ -5,7 +5,7 @@
 // exception type (the CLI would call it an internal error), or a crash / sanitizer report (the process stops).
 //
 // Usage: vestige_fuzz --seeds DIR [--seeds DIR ...] --work DIR [--seconds S] [--max-inputs N]
-//   DIR: DICOM files anywhere below it are seeds for the DICOM target; *.json files are case-file seeds.
+//   DIR: DICOM files anywhere below it are seeds for the DICOM target; *case*.json files are case-file seeds.
 // Prints the count of inputs per target, how many were refused cleanly, and the findings; exit 1 on any finding.
 #include "vestige/core/error.h"
 #include "vestige/dicom/catalog.h"
@@ -50,9 +50,65 @@ bool looksDicom(const std::string& bytes) {
 
 // Values that break parsers: numbers at and beyond the limits, NaN/inf spellings, empty and over-long strings.
 const std::vector<std::string> kInteresting = {
-    "NaN", "nan", "inf", "-inf", "1e308", "-1e308", "1e400", "0", "-0", "-1", "4294967295", "2147483648",
-    "1\\0\\0\\0\\0\\0", "0\\0\\0\\0\\0\\0", "", " ", "\\", "\\\\\\", "\xC3\x28", "\xFF\xFE", std::string(70, 'A'),
-    "[]", "{}", "null", "true", "\"\"", "[1e400, 0, 0]", "[[[[[[[[[[]]]]]]]]]]"};
+    "NaN", "nan", "inf",  "-inf",       "1e308",      "-1e308",           "1e400",
+    "0",   "-0",  "-1",   "4294967295", "2147483648", "1\\0\\0\\0\\0\\0", "0\\0\\0\\0\\0\\0",
+    "",    " ",   "\\",   "\\\\\\",     "\xC3\x28",   "\xFF\xFE",         std::string(70, 'A'),
+    "[]",  "{}",  "null", "true",       "\"\"",       "[1e400, 0, 0]",    "[[[[[[[[[[]]]]]]]]]]"};
+
+// A case-file mutant that stays JSON most of the time, so that it reaches the reader's checks rather than the
+// parser's: one value (a number, a string, true/false/null) replaced by an interesting one, or one "key": value pair
+// duplicated or dropped.
+std::string mutateJsonValue(const std::string& seed, std::mt19937_64& rng) {
+  std::vector<std::pair<std::size_t, std::size_t>> values; // [begin, end) of each scalar value after a ':' or in a list
+  for (std::size_t i = 0; i < seed.size(); ++i) {
+    const char c = seed[i];
+    if (c != ':' && c != '[' && c != ',')
+      continue;
+    std::size_t b = seed.find_first_not_of(" \n\t", i + 1);
+    if (b == std::string::npos || seed[b] == '{' || seed[b] == '[')
+      continue;
+    std::size_t e = b;
+    if (seed[b] == '"') {
+      e = seed.find('"', b + 1);
+      if (e == std::string::npos)
+        continue;
+      ++e;
+    } else {
+      while (e < seed.size() && seed[e] != ',' && seed[e] != '}' && seed[e] != ']' && seed[e] != '\n')
+        ++e;
+    }
+    values.emplace_back(b, e);
+  }
+  if (values.empty())
+    return seed;
+  const auto [b, e] = values[rng() % values.size()];
+  static const std::vector<std::string> replacements = {"1e400",
+                                                        "-1e400",
+                                                        "1e308",
+                                                        "-1",
+                                                        "0",
+                                                        "-0",
+                                                        "0.0001",
+                                                        "4294967296",
+                                                        "\"\"",
+                                                        "\"../../../../etc/passwd\"",
+                                                        "\"\xC3\x28\"",
+                                                        "null",
+                                                        "true",
+                                                        "[]",
+                                                        "{}",
+                                                        "[1e308, 0, 0]",
+                                                        "[0, 0]",
+                                                        "\"NaN\"",
+                                                        "\"L1\"",
+                                                        "\"visible\"",
+                                                        "\"disappeared\"",
+                                                        "\"hcc\"",
+                                                        "\"mosteller\""};
+  std::string s = seed;
+  s.replace(b, e - b, replacements[rng() % replacements.size()]);
+  return s;
+}
 
 // One mutant of seed: a few byte flips, interesting values written over a position (for DICOM often inside a
 // value), chunks deleted, duplicated or truncated. DICOM seeds keep their preamble most of the time so that the
@@ -214,7 +270,8 @@ int main(int argc, char** argv) {
       const std::string bytes = readBytes(e.path());
       if (looksDicom(bytes) && bytes.size() < (8u << 20))
         byFolder[e.path().parent_path()].push_back(bytes);
-      else if (e.path().extension() == ".json" && bytes.size() < (1u << 20))
+      else if (e.path().extension() == ".json" && e.path().filename().string().find("case") != std::string::npos &&
+               bytes.size() < (1u << 20))
         caseSeeds.emplace_back(e.path(), bytes);
     }
     for (auto& [folder, files] : byFolder) {
@@ -232,9 +289,7 @@ int main(int argc, char** argv) {
   fs::create_directories(o.work);
   Tally dicomTally, caseTally;
   const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   long iteration = 0;
   // Three DICOM inputs to one case file: the DICOM target is the larger attack surface and the slower one.
   while (elapsed() < o.seconds && (o.maxInputs < 0 || iteration < o.maxInputs)) {
@@ -249,12 +304,12 @@ int main(int argc, char** argv) {
       fuzzDicom(mutate(group[which], rng, true), siblings, o.work / "dicom", iteration, dicomTally);
     } else {
       const auto& [path, bytes] = caseSeeds[rng() % caseSeeds.size()];
-      fuzzCase(mutate(bytes, rng, false), path, iteration, caseTally);
+      fuzzCase(rng() % 4 == 0 ? mutate(bytes, rng, false) : mutateJsonValue(bytes, rng), path, iteration, caseTally);
     }
     ++iteration;
   }
-  std::printf("vestige_fuzz: %.0f s, %zu DICOM seed folder(s), %zu case-file seed(s)\n", elapsed(),
-              dicomGroups.size(), caseSeeds.size());
+  std::printf("vestige_fuzz: %.0f s, %zu DICOM seed folder(s), %zu case-file seed(s)\n", elapsed(), dicomGroups.size(),
+              caseSeeds.size());
   std::printf("  catalog + series loader: %ld inputs, %ld loaded, %ld refused with a clear error, %ld findings\n",
               dicomTally.inputs, dicomTally.accepted, dicomTally.refused, dicomTally.findings);
   std::printf("  case-file parser:        %ld inputs, %ld parsed, %ld refused with a clear error, %ld findings\n",
