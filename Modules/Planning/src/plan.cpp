@@ -15,6 +15,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 namespace fs = std::filesystem;
@@ -28,6 +29,13 @@ namespace {
 
 // Follow-up CT values below this are air or lung, never liver.
 constexpr float kAirOrLungHu = -300.0F;
+
+// Figures in notes are read by people (console, report): rounded as the report rounds them.
+std::string rounded(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
 
 std::string utcNow() {
   const std::time_t t = std::time(nullptr);
@@ -169,7 +177,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.registration.folder = "registration"; // relative to the plan folder, which is built elsewhere and moved
   p.notes.insert(p.notes.end(), reg.notes.begin(), reg.notes.end());
   if (reg.jacobianMin <= 0.0)
-    p.notes.push_back("registration folds inside the liver (minimum Jacobian " + std::to_string(reg.jacobianMin) +
+    p.notes.push_back("registration folds inside the liver (minimum Jacobian " + rounded(reg.jacobianMin, 2) +
                       "): projected sites are unreliable");
 
   // 4. Project, classify, measure each site.
@@ -240,7 +248,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   }
   if (added > 0)
     p.notes.push_back("projected sites, within their uncertainty, reach " +
-                      std::to_string(core::mm3ToMl(double(added) * fg.voxelVolumeMm3())) +
+                      rounded(core::mm3ToMl(double(added) * fg.voxelVolumeMm3()), 1) +
                       " mL past the follow-up liver outline; that tissue is counted as liver");
   run.masks.liver = followLiver;
 
@@ -290,10 +298,10 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
     p.notes.push_back("no height/weight in the case file: sFLR not computed; the verdict uses measured FLR");
   if (za.remnantPieces > 1)
     p.notes.push_back("the remnant falls apart into " + std::to_string(za.remnantPieces) +
-                      " pieces of 1 mL or more; only the largest (" + std::to_string(za.usableRemnantMl) +
+                      " pieces of 1 mL or more; only the largest (" + rounded(za.usableRemnantMl, 0) +
                       " mL) counts as FLR");
   if (za.fragmentsMl > 0.0)
-    p.notes.push_back("slivers under 1 mL left between zones: " + std::to_string(za.fragmentsMl) +
+    p.notes.push_back("slivers under 1 mL left between zones: " + rounded(za.fragmentsMl, 2) +
                       " mL in all, not counted as FLR");
   run.masks.resection = za.resection;
   run.masks.remnant = za.remnant;
