@@ -1,6 +1,7 @@
 // `vestige plan` interrupted (Ctrl-C) or killed (SIGKILL) part-way: OUT is absent when it did not exist, and exactly
 // as it was when it held an earlier plan (no half plan, no mix of two runs' files); what a killed run leaves beside
 // OUT is removed by the next run. The phantom case makes each run long enough to be interrupted during the work.
+#include "cli_run.h"
 #include "vestige/testing/test_support.h"
 
 #include <gtest/gtest.h>
@@ -46,8 +47,9 @@ class PlanInterrupted : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     s_case = vestige::testing::freshTempDir("plan-interrupted-case") / "phantom";
-    const std::string command = std::string(VESTIGE_CLI) + " -q phantom -o '" + s_case.string() + "' --seed 2";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    const auto run =
+        vestige::testing::vestigeCli("-q phantom -o " + vestige::testing::shellQuote(s_case.string()) + " --seed 2");
+    ASSERT_EQ(run.exitCode, 0) << run.output;
   }
   static fs::path s_case;
 };
@@ -92,9 +94,9 @@ TEST_F(PlanInterrupted, AnEarlierPlanStaysWholeAndAKilledRunIsCleanedUp) {
 TEST_F(PlanInterrupted, AFolderOfOtherFilesIsNeverReplaced) {
   const fs::path parent = vestige::testing::freshTempDir("plan-foreign");
   std::ofstream(parent / "notes.txt") << "someone's work";
-  const std::string command = std::string(VESTIGE_CLI) + " -q plan '" + (s_case / "case.json").string() + "' -o '" +
-                              parent.string() + "' > /dev/null 2>&1";
-  const int status = std::system(command.c_str());
-  EXPECT_EQ(WEXITSTATUS(status), 2) << "invalid argument";
+  const auto run =
+      vestige::testing::vestigeCli("-q plan " + vestige::testing::shellQuote((s_case / "case.json").string()) + " -o " +
+                                   vestige::testing::shellQuote(parent.string()));
+  EXPECT_EQ(run.exitCode, 2) << "invalid argument: " << run.output;
   EXPECT_EQ(besideOut(parent), std::vector<std::string>{"notes.txt"});
 }

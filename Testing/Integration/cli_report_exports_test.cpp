@@ -1,6 +1,7 @@
 // `vestige report` when an export cannot be written: the report is still written, stderr names each missing export
 // with its reason, and the exit code is 10 (Documentation/cli.md); with every export written it is 0.
 #include "../../Modules/Visualization/test/synthetic_plan.h"
+#include "cli_run.h"
 #include "vestige/dicom/series_writer.h"
 #include "vestige/planning/plan_result.h"
 #include "vestige/testing/test_support.h"
@@ -17,24 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace vestige;
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;
-};
-
-CliRun vestigeCli(const std::string& args) {
-  CliRun r;
-  FILE* p = ::popen((std::string(VESTIGE_CLI) + " " + args + " 2>&1 < /dev/null").c_str(), "r");
-  if (!p)
-    return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
+using vestige::testing::CliRun;
+using vestige::testing::shellQuote;
+using vestige::testing::vestigeCli;
 
 class CliReportExports : public ::testing::Test {
 protected:

@@ -227,14 +227,24 @@ FollowupAssessment assessOriginalSite(const BaselineSite& baseline, const core::
 }
 
 Polarity polarityOf(const core::Image& baseline, const core::Mask& lesion, const core::Mask& liver) {
+  if (core::countNonZero(lesion) == 0)
+    return Polarity::Auto;
+  // Everything looked at lies within the 15 mm ring: dilate on that box, not on the whole scan (once per site).
+  constexpr double kRingMm = 15.0;
+  const auto& g = baseline.geometry;
+  const double voxelMm = *std::max_element(g.spacingMm.begin(), g.spacingMm.end());
+  const core::IndexBox box = core::grow(core::boundingBox(lesion), g, kRingMm + 2.0 * voxelMm);
+  const core::Image image = core::crop(baseline, box);
+  const core::Mask site = core::crop(lesion, box);
+  const core::Mask ring =
+      segmentation::maskAndNot(segmentation::maskAnd(segmentation::dilateMm(site, kRingMm), core::crop(liver, box)),
+                               segmentation::dilateMm(site, 3.0));
   std::vector<float> inside, around;
-  const core::Mask ring = segmentation::maskAndNot(segmentation::maskAnd(segmentation::dilateMm(lesion, 15.0), liver),
-                                                   segmentation::dilateMm(lesion, 3.0));
-  for (std::size_t v = 0; v < baseline.voxels.size(); ++v) {
-    if (lesion.voxels[v])
-      inside.push_back(baseline.voxels[v]);
+  for (std::size_t v = 0; v < image.voxels.size(); ++v) {
+    if (site.voxels[v])
+      inside.push_back(image.voxels[v]);
     else if (ring.voxels[v])
-      around.push_back(baseline.voxels[v]);
+      around.push_back(image.voxels[v]);
   }
   if (inside.empty() || around.empty())
     return Polarity::Auto;

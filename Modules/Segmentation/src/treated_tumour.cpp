@@ -37,9 +37,9 @@ constexpr double kMassOpeningMm = 5.0;
 // distance in at least this fraction of directions (8 of 26: a voxel against the liver on one side only passes,
 // one that sticks out into fat or bowel does not). Repeated, each round counting what the last one took as mass, so
 // that a rim fills from the hull outwards. More rounds fill a rim that bulges far out of the liver
-// (an earlier synthetic scene: 81 % of the mass with 3 rounds, 99.6 % with 6) but creep along sheets of tissue: 6 rounds took
-// 77 mL of enhancing stomach wall on HCC_009's other follow-up series (107, parenchyma 130 HU) and 11 mL of abdominal
-// wall on series 105.
+// (an earlier synthetic scene: 81 % of the mass with 3 rounds, 99.6 % with 6) but creep along sheets of tissue: 6
+// rounds took 77 mL of enhancing stomach wall on HCC_009's other follow-up series (107, parenchyma 130 HU) and 11 mL of
+// abdominal wall on series 105.
 constexpr double kEnclosureRayMm = 40.0;
 constexpr double kMinEnclosedFraction = 0.3;
 constexpr int kEnclosureRounds = 3;
