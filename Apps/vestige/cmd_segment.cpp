@@ -6,6 +6,7 @@
 #include "vestige/dicom/mask_io.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/segmentation/lesion_segmentation.h"
+#include "vestige/segmentation/liver_checks.h"
 #include "vestige/segmentation/liver_segmentation.h"
 #include "vestige/segmentation/mask_metrics.h"
 #include "vestige/segmentation/overlay_png.h"
@@ -80,6 +81,9 @@ void runSegmentLiver(const SegmentLiverOptions& o, AppContext& ctx) {
   ctx.progress->finish();
   for (const auto& note : result.notes)
     ctx.log.info(note);
+  // segment-liver works on CT only, so the dome check reads the scan as HU.
+  for (const auto& w : segmentation::checkLiverOutline(ct, result.liver, true))
+    ctx.log.warning("check the outline [" + w.code + "]: " + w.message);
   dicom::writeMask(result.liver, o.output);
   if (!o.overlayPrefix.empty()) {
     const auto centre = segmentation::centroidLps(result.liver);
