@@ -37,7 +37,13 @@ void printKeyFigures(const planning::PlanSummary& p, const std::string& out) {
               << (s.remnantPieces > 1 ? "  (remnant in " + std::to_string(s.remnantPieces) + " pieces)" : "") << "\n";
   std::cout << "  verdict: " << (p.sflrPercent ? "sFLR " + fixed(*p.sflrPercent) : "FLR " + fixed(p.flrPercent))
             << " % vs minimum " << fixed(p.flrThresholdPercent, 0) << " % (" << planning::name(p.liverCondition)
-            << " liver): " << (p.flrSufficient ? "SUFFICIENT" : "INSUFFICIENT") << "\n";
+            << " liver): " << (p.flrSufficient ? "SUFFICIENT" : "INSUFFICIENT")
+            << (planning::verdictProvisional(p)
+                    ? " - PROVISIONAL until the " + std::to_string(p.warnings.size()) + " warning(s) below are checked"
+                    : "")
+            << "\n";
+  for (const auto& w : p.warnings)
+    std::cout << "  WARNING [" << w.code << "] " << w.message << "\n";
   for (const auto& l : p.lesions)
     std::cout << "  " << l.id << ": " << l.status << (l.statusOverridden ? " (radiologist)" : "") << ", baseline "
               << fixed(l.baselineDiameterMm) << " mm, at " << core::formatVec(l.projectedCenterLps, 1)

@@ -270,6 +270,7 @@ struct ParsedFile {
   std::string patientId, patientName, studyUid, studyDate, studyDescription, accession;
   std::string seriesUid, modality, seriesDescription, seriesDate, frameOfReference;
   int seriesNumber = 0;
+  double patientSizeM = 0.0, patientWeightKg = 0.0; // 0: not given
 };
 
 ParsedFile parseFile(const fs::path& file) {
@@ -291,6 +292,8 @@ ParsedFile parseFile(const fs::path& file) {
   p.seriesDate = isoDate(getString(ds, DCM_SeriesDate));
   p.frameOfReference = getString(ds, DCM_FrameOfReferenceUID);
   p.seriesNumber = static_cast<int>(getLong(ds, DCM_SeriesNumber, 0));
+  getDouble(ds, DCM_PatientSize, p.patientSizeM);
+  getDouble(ds, DCM_PatientWeight, p.patientWeightKg);
   return p;
 }
 
@@ -506,6 +509,10 @@ Catalog scanCatalog(const fs::path& root, const CatalogOptions& options, core::P
       s.studyDescription = p.studyDescription;
       s.patientId = p.patientId;
       s.patientName = p.patientName;
+      if (std::isfinite(p.patientSizeM) && p.patientSizeM > 0.0)
+        s.patientHeightCm = 100.0 * p.patientSizeM;
+      if (std::isfinite(p.patientWeightKg) && p.patientWeightKg > 0.0)
+        s.patientWeightKg = p.patientWeightKg;
       study.series.push_back(std::move(s));
     }
     study.series[rit->second].instances.push_back(std::move(p.header));

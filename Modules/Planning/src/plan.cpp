@@ -1,6 +1,7 @@
 #include "vestige/planning/plan.h"
 
 #include "plan_inputs.h"
+#include "plan_warnings.h"
 #include "vestige/core/error.h"
 #include "vestige/core/version.h"
 #include "vestige/planning/resection.h"
@@ -120,8 +121,6 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   PlanSummary& p = run.summary;
   p.vestigeVersion = core::kVersion;
   p.createdUtc = utcNow();
-  p.heightCm = c.patient.heightCm;
-  p.weightKg = c.patient.weightKg;
   p.liverCondition = c.patient.liverCondition;
   p.diagnosis = c.diagnosis;
   p.bsaFormula = c.bsaFormula;
@@ -137,9 +136,13 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.followup = followup.summary;
   p.notes.insert(p.notes.end(), baseline.notes.begin(), baseline.notes.end());
   p.notes.insert(p.notes.end(), followup.notes.begin(), followup.notes.end());
+  detail::resolveBodySize(p, c, baseline, followup);
   core::SubProgress segFollow(progress, 0.10, 0.18), segBase(progress, 0.18, 0.26);
   core::Mask followLiver = detail::liverMask(c.followupLiver, followup, "followup_liver", &segFollow);
   const core::Mask baseLiver = detail::liverMask(c.baselineLiver, baseline, "baseline_liver", &segBase);
+  // Outlines that need a human look make the verdict provisional (Documentation/planning.md, "Warnings").
+  detail::addOutlineWarnings(p.warnings, followup, followLiver, "followup");
+  detail::addOutlineWarnings(p.warnings, baseline, baseLiver, "baseline");
 
   // 2. Original sites on the baseline.
   std::vector<core::Mask> sites;
@@ -236,19 +239,19 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   // below -300 HU).
   const bool ct = followup.summary.modality != "MR";
   const double halfVoxelMm = 0.5 * *std::max_element(fg.spacingMm.begin(), fg.spacingMm.end());
-  std::size_t added = 0;
+  core::Mask addedTissue(fg, 0);
   for (std::size_t k = 0; k < projected.size(); ++k) {
     const core::Mask reach = segmentation::dilateMm(projected[k], p.lesions[k].uncertaintyMm + halfVoxelMm);
     for (std::size_t n = 0; n < followLiver.voxels.size(); ++n)
       if (!followLiver.voxels[n] && reach.voxels[n] &&
           (projected[k].voxels[n] || !ct || followup.image.voxels[n] > kAirOrLungHu)) {
         followLiver.voxels[n] = 1;
-        ++added;
+        addedTissue.voxels[n] = 1;
       }
   }
-  if (added > 0)
-    p.notes.push_back("projected sites, within their uncertainty, reach " +
-                      rounded(core::mm3ToMl(double(added) * fg.voxelVolumeMm3()), 1) +
+  const double addedMl = core::maskVolumeMl(addedTissue);
+  if (addedMl > 0.0)
+    p.notes.push_back("projected sites, within their uncertainty, reach " + rounded(addedMl, 1) +
                       " mL past the follow-up liver outline; that tissue is counted as liver");
   run.masks.liver = followLiver;
 
@@ -261,7 +264,12 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   if (p.heightCm && p.weightKg) {
     p.bsaM2 = bodySurfaceAreaM2(*p.heightCm, *p.weightKg, p.bsaFormula);
     p.telvMl = totalEstimatedLiverVolumeMl(*p.bsaM2, p.telvFormula);
+    if (auto w = detail::liverVolumeWarning(p.liverMl, p.tumourMl, *p.telvMl))
+      p.warnings.push_back(*w);
   }
+  if (addedMl > 0.0)
+    if (auto w = detail::addedTissueWarning(addedMl, p.liverMl, segmentation::centroidLps(addedTissue)))
+      p.warnings.push_back(*w);
   std::vector<const core::Mask*> all, visible;
   std::vector<double> growAll, growVisible;
   std::vector<std::string> idsAll, idsVisible;
@@ -295,7 +303,8 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   // The verdict uses sFLR when height and weight are known (the cited thresholds are standardised), FLR otherwise.
   p.flrSufficient = (p.sflrPercent ? *p.sflrPercent : p.flrPercent) >= p.flrThresholdPercent;
   if (!p.sflrPercent)
-    p.notes.push_back("no height/weight in the case file: sFLR not computed; the verdict uses measured FLR");
+    p.notes.push_back(
+        "no height/weight in the case file or the DICOM headers: sFLR not computed; the verdict uses measured FLR");
   if (za.remnantPieces > 1)
     p.notes.push_back("the remnant falls apart into " + std::to_string(za.remnantPieces) +
                       " pieces of 1 mL or more; only the largest (" + rounded(za.usableRemnantMl, 0) +

@@ -81,6 +81,8 @@ LoadedScan loadScan(const SeriesRef& ref, const std::string& key, unsigned threa
       scan.summary.description = s.series.description;
       scan.summary.patientId = s.series.patientId;
       scan.summary.patientName = s.series.patientName;
+      scan.headerHeightCm = s.series.patientHeightCm;
+      scan.headerWeightKg = s.series.patientWeightKg;
     }
   } catch (const Error& e) {
     throw Error(e.code(), e.message(), "case file " + key + (e.context().empty() ? "" : " (" + e.context() + ")"));

@@ -16,6 +16,8 @@ struct LoadedScan {
   core::Image image;
   SeriesSummary summary;
   std::vector<std::string> notes;
+  std::optional<double> headerHeightCm; // PatientSize / PatientWeight of a DICOM series, when given
+  std::optional<double> headerWeightKg;
 };
 
 // A DICOM folder/file (through the catalog and series loader) or a volume file.

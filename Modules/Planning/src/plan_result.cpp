@@ -111,6 +111,14 @@ std::string planToJson(const PlanSummary& p) {
                        {"grow_mm", l.growMm},
                        {"depth_below_surface_mm", l.depthBelowSurfaceMm},
                        {"missing_metastasis", l.missingMetastasis}});
+  json warnings = json::array();
+  for (const auto& w : p.warnings)
+    warnings.push_back({{"code", w.code},
+                        {"scan", w.scan},
+                        {"message", w.message},
+                        {"place_lps", w.placeLps ? json(vec(*w.placeLps)) : json(nullptr)},
+                        {"value", w.value},
+                        {"unit", w.unit}});
   json root = {
       {"vestige_version", p.vestigeVersion},
       {"created_utc", p.createdUtc},
@@ -121,6 +129,7 @@ std::string planToJson(const PlanSummary& p) {
       {"patient",
        {{"height_cm", optionalNumber(p.heightCm)},
         {"weight_kg", optionalNumber(p.weightKg)},
+        {"body_size_source", p.bodySizeSource},
         {"liver_condition", name(p.liverCondition)}}},
       {"diagnosis", p.diagnosis},
       {"bsa_formula", name(p.bsaFormula)},
@@ -139,6 +148,8 @@ std::string planToJson(const PlanSummary& p) {
       {"sflr_percent", optionalNumber(p.sflrPercent)},
       {"flr_threshold_percent", p.flrThresholdPercent},
       {"flr_sufficient", p.flrSufficient},
+      {"verdict_provisional", verdictProvisional(p)},
+      {"warnings", warnings},
       {"scenarios", scenarios},
       {"lesions", lesions},
       {"registration",
@@ -164,6 +175,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
     p.followup = seriesFrom(j.at("followup"));
     p.heightCm = optionalNumber(j.at("patient").at("height_cm"));
     p.weightKg = optionalNumber(j.at("patient").at("weight_kg"));
+    p.bodySizeSource = j.at("patient").value("body_size_source", std::string());
     p.liverCondition = parseLiverCondition(j.at("patient").at("liver_condition").get<std::string>()).value();
     p.diagnosis = j.value("diagnosis", std::string("colorectal_metastasis")); // optional: plan files written without it
     p.bsaFormula = parseBsaFormula(j.at("bsa_formula").get<std::string>()).value();
@@ -223,6 +235,17 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
     p.registration.metric = reg.at("metric").get<std::string>();
     p.registration.folder = reg.at("folder").get<std::string>();
     p.notes = j.at("notes").get<std::vector<std::string>>();
+    for (const json& w : j.value("warnings", json::array())) {
+      PlanWarning pw;
+      pw.code = w.at("code").get<std::string>();
+      pw.scan = w.at("scan").get<std::string>();
+      pw.message = w.at("message").get<std::string>();
+      if (!w.at("place_lps").is_null())
+        pw.placeLps = vec(w.at("place_lps"));
+      pw.value = w.at("value").get<double>();
+      pw.unit = w.at("unit").get<std::string>();
+      p.warnings.push_back(pw);
+    }
     return p;
   } catch (const json::exception& e) {
     throw Error(ErrorCode::InvalidFormat, std::string("not a Vestige plan.json: ") + e.what(), context);

@@ -220,7 +220,9 @@ Table volumeTable(const planning::PlanSummary& s) {
     t.rows.push_back({"sFLR", "not computed (height and weight not given)"});
   t.rows.push_back(
       {"Minimum required", fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")"});
-  t.rows.push_back({"Verdict", s.flrSufficient ? "sufficient" : "INSUFFICIENT"});
+  t.rows.push_back(
+      {"Verdict", std::string(s.flrSufficient ? "sufficient" : "INSUFFICIENT") +
+                      (planning::verdictProvisional(s) ? " - PROVISIONAL until the warnings are checked" : "")});
   return t;
 }
 
@@ -263,7 +265,12 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
                " by Vestige " + orDash(s.vestigeVersion);
   c.patient = patientLine(s);
   c.sufficient = s.flrSufficient;
-  c.verdict = std::string(s.flrSufficient ? "Remnant sufficient" : "Remnant INSUFFICIENT") + ": FLR " +
+  c.provisional = planning::verdictProvisional(s);
+  for (const planning::PlanWarning& w : s.warnings)
+    c.warnings.push_back(w.message + " [" + w.code + "]");
+  const std::string count = std::to_string(s.warnings.size()) + (s.warnings.size() == 1 ? " warning" : " warnings");
+  c.verdict = std::string(c.provisional ? "PROVISIONAL (" + count + " to check below) - " : "") +
+              (s.flrSufficient ? "Remnant sufficient" : "Remnant INSUFFICIENT") + ": FLR " +
               formatPercent(s.flrPercent) + " %" +
               (s.sflrPercent ? ", sFLR " + formatPercent(*s.sflrPercent) + " %" : "") + " - minimum " +
               fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")";

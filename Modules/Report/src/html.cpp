@@ -22,7 +22,7 @@ constexpr const char* kPrintStyle =
     "thead{display:table-header-group}tr,figure,.verdict,.limits{break-inside:avoid;page-break-inside:avoid}\n"
     "h1,h2{break-after:avoid;page-break-after:avoid}\n"
     "th{border-bottom:2px solid #000}tr.flag td{border:2px solid #000;color:#000}\n"
-    ".verdict{border:2px solid #000}.bad{border-width:3px}\n"
+    ".verdict{border:2px solid #000}.bad{border-width:3px}.provisional{border-style:dashed}\n"
     ".limits{border:1px solid #000}.missing{color:#000}\n"
     ".grid{display:block}figure{display:inline-block;width:48%;margin:0 1% 8px 0;vertical-align:top}\n"
     "}\n";
@@ -121,6 +121,8 @@ std::string reportHtml(const planning::PlanSummary& summary, const std::vector<R
        ".limits{background:#fff4e5;border:1px solid #f0b46b;padding:8px 14px;border-radius:4px}\n"
        ".verdict{font-size:1.4em;font-weight:bold;padding:10px 14px;border-radius:4px;margin:16px 0}\n"
        ".ok{background:#e6f4ea;border:1px solid #7cc48a}.bad{background:#fde8e8;border:1px solid #e57373}\n"
+       ".provisional{background:#fff3cd;border:2px solid #e0a800}.warnings{border:1px solid #e0a800;padding:4px 14px;"
+       "border-radius:4px}\n"
        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;"
        "vertical-align:top}\nth{background:#f5f5f5}tr.flag td{background:#fde8e8;font-weight:bold}\n"
        ".note{color:#666;font-size:.9em}.grid{display:flex;flex-wrap:wrap;gap:10px}\n"
@@ -133,7 +135,17 @@ std::string reportHtml(const planning::PlanSummary& summary, const std::vector<R
   for (const std::string& line : limitsStatement())
     h << "<li>" << escape(line) << "</li>";
   h << "</ul></div>\n";
-  h << "<div class=\"verdict " << (c.sufficient ? "ok" : "bad") << "\">" << escape(c.verdict) << "</div>\n";
+  h << "<div class=\"verdict "
+    << (c.provisional  ? "provisional"
+        : c.sufficient ? "ok"
+                       : "bad")
+    << "\">" << escape(c.verdict) << "</div>\n";
+  if (!c.warnings.empty()) {
+    h << "<div class=\"warnings\"><b>Check before relying on the figures:</b><ul>";
+    for (const std::string& w : c.warnings)
+      h << "<li>" << escape(w) << "</li>";
+    h << "</ul></div>\n";
+  }
   for (std::size_t t = 0; t < c.tables.size(); ++t) {
     table(h, c.tables[t]);
     if (c.tables[t].title == "Original sites") {

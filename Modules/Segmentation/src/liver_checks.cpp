@@ -146,9 +146,10 @@ std::optional<LiverWarning> checkLiverAtScanEdge(const core::Mask& liver) {
     w.value = areaCm2;
     w.unit = "cm2";
     w.placeLps = centroidLps(g, voxels);
-    w.message = "the liver reaches the " + std::string(topSlice ? "top" : "bottom") + " slice of the scan (" +
-                fixed(areaCm2, 1) + " cm2 of liver in it, at LPS z " + fixed((*w.placeLps)[2], 1) +
-                " mm): it goes on past the scan, so its volume is incomplete and FLR is overestimated";
+    w.message = "the liver outline reaches the " + std::string(topSlice ? "top" : "bottom") + " slice of the scan (" +
+                fixed(areaCm2, 1) + " cm2 in it, around LPS z " + fixed((*w.placeLps)[2], 1) +
+                " mm): either the liver goes on past the scan, and its volume is incomplete (FLR then reads too "
+                "high), or the outline leaks there";
     worst = w;
   }
   return worst;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,10 @@ struct SeriesEntry {
   std::string studyDescription;
   std::string patientId;
   std::string patientName;
+  // PatientSize (converted from m) and PatientWeight of the series' first instance, when given and above zero
+  // (scanners write 0 for "unknown"). Body size at the time of this scan, for the expected liver volume.
+  std::optional<double> patientHeightCm;
+  std::optional<double> patientWeightKg;
 };
 
 struct StudyEntry {

@@ -66,6 +66,18 @@ struct RegistrationSummary {
   std::string folder; // relative to the plan folder: "registration"
 };
 
+// Something a reader must check before trusting the plan's figures (Documentation/planning.md, "Warnings"). While
+// any stands, the verdict is provisional.
+struct PlanWarning {
+  std::string code;                   // liver_cut_by_scan, liver_above_dome, thick_slices, liver_volume_unusual,
+                                      // tissue_added
+  std::string scan;                   // "baseline", "followup" or "plan" (the plan's own volumes)
+  std::string message;                // one line for people, with the figure and the place
+  std::optional<core::Vec3> placeLps; // where to look, LPS mm
+  double value = 0.0;                 // the figure, in unit
+  std::string unit;                   // cm2, mL, mm, %
+};
+
 struct PlanSummary {
   std::string vestigeVersion;
   std::string createdUtc;
@@ -73,6 +85,7 @@ struct PlanSummary {
   SeriesSummary followup;
   std::optional<double> heightCm;
   std::optional<double> weightKg;
+  std::string bodySizeSource; // "case file", "followup DICOM header", "baseline DICOM header" or empty
   LiverCondition liverCondition = LiverCondition::Chemotherapy;
   std::string diagnosis = "colorectal_metastasis"; // case file "diagnosis": "colorectal_metastasis" or "hcc"
   BsaFormula bsaFormula = BsaFormula::Mosteller;
@@ -90,11 +103,17 @@ struct PlanSummary {
   std::optional<double> sflrPercent;
   double flrThresholdPercent = 30.0;
   bool flrSufficient = false;
+  std::vector<PlanWarning> warnings; // any warning makes the verdict provisional
   std::vector<Scenario> scenarios;
   std::vector<LesionResult> lesions;
   RegistrationSummary registration;
   std::vector<std::string> notes;
 };
+
+// True while a warning stands: the verdict is then printed as provisional, never as a plain "sufficient".
+[[nodiscard]] inline bool verdictProvisional(const PlanSummary& p) noexcept {
+  return !p.warnings.empty();
+}
 
 // Masks of a plan, all on the follow-up grid.
 struct PlanMasks {
