@@ -166,7 +166,11 @@ std::string reportHtml(const planning::PlanSummary& summary, const std::vector<R
       if (!group.empty())
         h << "</div>\n";
       group = image.group;
-      h << "<h2>" << (group == "views" ? std::string("3D views") : "Site " + escape(group) + ": slices") << "</h2>\n"
+      h << "<h2>"
+        << (group == "views"   ? std::string("3D views")
+            : group == "liver" ? std::string("Liver outline")
+                               : "Site " + escape(group) + ": slices")
+        << "</h2>\n"
         << "<div class=\"grid\">";
     }
     h << "<figure><img alt=\"" << escape(image.caption) << "\" src=\"data:image/png;base64,"

@@ -350,7 +350,9 @@ void layout(PdfWriter& pdf, const detail::Content& c, const std::vector<ReportIm
       return;
     // Keep a heading with the first row of its pictures (pictures are square, two to a row).
     pdf.ensure(40 + (kPageW - 2 * kMargin) / 2 + 26);
-    pdf.heading(group == "views" ? std::string("3D views") : "Site " + group + ": slices");
+    pdf.heading(group == "views"   ? std::string("3D views")
+                : group == "liver" ? std::string("Liver outline")
+                                   : "Site " + group + ": slices");
     pdf.images(batch);
     batch.clear();
   };

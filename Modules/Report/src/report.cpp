@@ -1,5 +1,7 @@
 // The report and exports of one plan: pictures, meshes, DICOM, then the HTML and PDF that show them.
 #include "vestige/report/report.h"
+#include "vestige/segmentation/mask_metrics.h"
+#include "vestige/segmentation/overlay_png.h"
 
 #include "annotate.h"
 #include "content.h"
@@ -229,7 +231,29 @@ ReportFiles writeReport(const planning::PlanSummary& summary, const planning::Pl
   fs::create_directories(outFolder / "images");
   core::reportProgress(progress, "report", 0.0);
 
-  // Slices (CPU) first: they need no display.
+  // Slices (CPU) first: they need no display. The liver outline comes first, through the liver's centre and through
+  // each place a warning names, so that a reader sees a leak or a cut-off liver at a glance.
+  std::vector<std::pair<std::string, core::Vec3>> outlinePlaces;
+  if (core::countNonZero(masks.liver) > 0)
+    outlinePlaces.emplace_back("the liver's centre", segmentation::centroidLps(masks.liver));
+  for (const planning::PlanWarning& w : summary.warnings)
+    if (w.placeLps && w.scan != "baseline") // the plan keeps the follow-up's image only
+      outlinePlaces.emplace_back("the place of warning " + w.code, *w.placeLps);
+  for (std::size_t n = 0; n < outlinePlaces.size(); ++n)
+    for (auto plane : {segmentation::OverlayPlane::Axial, segmentation::OverlayPlane::Coronal}) {
+      const std::string planeName = plane == segmentation::OverlayPlane::Axial ? "axial" : "coronal";
+      const fs::path file = outFolder / "images" / ("liver_" + std::to_string(n + 1) + "_" + planeName + ".png");
+      attempt("picture of the liver outline", out, [&] {
+        const std::vector<segmentation::OverlayOutline> outline{{&masks.liver, {255, 176, 0}}};
+        segmentation::writeOverlayPng(masks.followup, outline, plane, outlinePlaces[n].second, 60.0, 400.0, file);
+        out.images.push_back({file,
+                              "Follow-up liver outline (orange), " + planeName + " through " + outlinePlaces[n].first +
+                                  " (" + core::formatVec(outlinePlaces[n].second, 0) +
+                                  " LPS mm); patient right on the image left",
+                              "liver"});
+      });
+    }
+
   for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
     const planning::LesionResult& l = summary.lesions[k];
     for (auto plane : {visualization::SlicePlane::Axial, visualization::SlicePlane::Coronal}) {

@@ -16,6 +16,15 @@
 #include <fstream>
 #include <memory>
 
+// Liver outline pictures the report adds: axial and coronal through the liver's centre and through each follow-up
+// place a warning names.
+inline std::size_t liverOutlinePictures(const vestige::planning::PlanSummary& s) {
+  std::size_t places = 1;
+  for (const auto& w : s.warnings)
+    places += (w.placeLps && w.scan != "baseline") ? 1 : 0;
+  return 2 * places;
+}
+
 namespace vestige::report {
 namespace {
 
@@ -56,7 +65,8 @@ TEST_F(ReportExports, BadHeaderFollowupGivesReportAndValidDicom) {
   EXPECT_TRUE(fs::exists(files.pdf));
   for (const FailedExport& f : files.failed)
     ADD_FAILURE() << f.name << ": " << f.reason;
-  const std::size_t expected = 2 + 2 * m_plan.summary.lesions.size(); // SEG, SR, one SC per site picture
+  // SEG, SR, one SC per picture (liver outline and site slices)
+  const std::size_t expected = 2 + liverOutlinePictures(m_plan.summary) + 2 * m_plan.summary.lesions.size();
   ASSERT_EQ(files.dicom.size(), expected);
   int total = 0;
   for (const fs::path& f : files.dicom) {
@@ -107,7 +117,7 @@ TEST_F(ReportExports, UnwritableDicomFolderIsReportedAndTheReportStillWritten) {
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(html.find("DICOM SEG not written"), std::string::npos);
   // Everything else is there: the site pictures.
-  EXPECT_EQ(files.images.size(), 2 * m_plan.summary.lesions.size());
+  EXPECT_EQ(files.images.size(), liverOutlinePictures(m_plan.summary) + 2 * m_plan.summary.lesions.size());
 }
 
 TEST_F(ReportExports, UnreadableFollowupIsReportedAndTheReportStillWritten) {
@@ -129,7 +139,8 @@ TEST_F(ReportExports, SitePicturesCarryBurnedInAnnotation) {
   m_options.dicom = false;
   const ReportFiles files = writeReport(m_plan.summary, m_plan.masks, m_dir / "out", m_options);
   ASSERT_FALSE(files.images.empty());
-  const visualization::RgbImage annotated = visualization::readPng(files.images[0].file); // site L1, axial
+  const visualization::RgbImage annotated =
+      visualization::readPng(files.images[liverOutlinePictures(m_plan.summary)].file); // site L1, axial
   const visualization::RgbImage bare =
       visualization::renderSiteSlice(m_plan.summary, m_plan.masks, 0, visualization::SlicePlane::Axial);
   ASSERT_EQ(annotated.width, bare.width);

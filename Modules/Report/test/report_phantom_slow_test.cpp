@@ -23,6 +23,15 @@
 #include <iostream>
 #include <memory>
 
+// Liver outline pictures the report adds: axial and coronal through the liver's centre and through each follow-up
+// place a warning names.
+inline std::size_t liverOutlinePictures(const vestige::planning::PlanSummary& s) {
+  std::size_t places = 1;
+  for (const auto& w : s.warnings)
+    places += (w.placeLps && w.scan != "baseline") ? 1 : 0;
+  return 2 * places;
+}
+
 namespace vestige::report {
 namespace {
 
@@ -179,7 +188,7 @@ TEST(ReportPhantom, EveryExportFromAPlanFolder) {
   reportOptions.vessels = dir / "case" / phantom::layout::kFollowupTruth / "vessels.nii.gz";
   const ReportFiles files = writeReport(out, reportOptions);
   EXPECT_TRUE(files.notes.empty()) << files.notes.front();
-  ASSERT_EQ(files.images.size(), 5U + 2U * 6U);
+  ASSERT_EQ(files.images.size(), 5U + liverOutlinePictures(plan.summary) + 2U * 6U);
   EXPECT_TRUE(fs::exists(out / "report.html"));
   EXPECT_TRUE(fs::exists(out / "report.pdf"));
   EXPECT_TRUE(fs::exists(out / "meshes" / "plan.glb"));

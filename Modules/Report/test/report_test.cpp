@@ -23,6 +23,15 @@
 #include <string>
 #include <vector>
 
+// Liver outline pictures the report adds: axial and coronal through the liver's centre and through each follow-up
+// place a warning names.
+inline std::size_t liverOutlinePictures(const vestige::planning::PlanSummary& s) {
+  std::size_t places = 1;
+  for (const auto& w : s.warnings)
+    places += (w.placeLps && w.scan != "baseline") ? 1 : 0;
+  return 2 * places;
+}
+
 namespace vestige::report {
 namespace {
 
@@ -128,8 +137,8 @@ TEST_F(Report, HtmlAndPdfHoldEveryRequiredItem) {
   // Only L3 is flagged as a missing metastasis.
   EXPECT_EQ(count(html, "<tr class=\"flag\">"), 1U);
   EXPECT_NE(html.find("Site L3 (disappeared"), std::string::npos);
-  // Self-contained: one embedded PNG per picture (two slices per site), no external references.
-  EXPECT_EQ(files.images.size(), 2 * s.lesions.size());
+  // Self-contained: one embedded PNG per picture (the liver outline, two slices per site), no external references.
+  EXPECT_EQ(files.images.size(), liverOutlinePictures(s) + 2 * s.lesions.size());
   EXPECT_EQ(count(html, "src=\"data:image/png;base64,iVBORw0KGgo"), files.images.size());
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
   EXPECT_EQ(html.find("src=\"file"), std::string::npos);
@@ -165,7 +174,8 @@ TEST_F(Report, DicomExportsPassDciodvfyAndSegEqualsTheMasks) {
   options.renders = false;
   options.meshes = false;
   const ReportFiles files = writeReport(plan.summary, plan.masks, m_dir / "out", options);
-  ASSERT_EQ(files.dicom.size(), 2U + 2 * plan.summary.lesions.size()) << "SEG, SR and one SC per picture";
+  ASSERT_EQ(files.dicom.size(), 2U + liverOutlinePictures(plan.summary) + 2 * plan.summary.lesions.size())
+      << "SEG, SR and one SC per picture";
   for (const fs::path& f : files.dicom) {
     std::string output;
     EXPECT_EQ(dciodvfyErrors(f, output), 0) << f << "\n" << output;
