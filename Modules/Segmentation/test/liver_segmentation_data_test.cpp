@@ -4,6 +4,8 @@
 // error < 8 %, median Dice >= 0.95 and median volume error < 4 %. 3D-IRCADb 17 also keeps issue 5's bars (Dice >=
 // 0.94, mean surface distance <= 2 mm, volume error <= 5 %). The two HCC_009 dates (same patient five weeks apart)
 // must give volumes within 10 %. Overlays are written when VESTIGE_OVERLAY_DIR is set (for the documentation).
+#include "vestige/core/error.h"
+#include "vestige/dicom/image_io.h"
 #include "vestige/dicom/mask_io.h"
 #include "vestige/dicom/series_loader.h"
 #include "vestige/segmentation/liver_segmentation.h"
@@ -155,10 +157,10 @@ TEST(LiverSegmentationData, EveryDevelopmentCaseMeetsIssue17Bars) {
         const std::vector<segmentation::OverlayOutline> outline{{&c.reference, {60, 220, 60}},
                                                                 {&result.liver, {255, 60, 60}}};
         for (const auto plane : {segmentation::OverlayPlane::Axial, segmentation::OverlayPlane::Coronal})
-          segmentation::writeOverlayPng(c.ct, outline, plane, centre, 60, 400,
-                                        std::filesystem::path(out) /
-                                            ("fp_" + c.name.substr(0, 7) +
-                                             (plane == segmentation::OverlayPlane::Axial ? "_ax.png" : "_co.png")));
+          segmentation::writeOverlayPng(
+              c.ct, outline, plane, centre, 60, 400,
+              std::filesystem::path(out) /
+                  ("fp_" + c.name.substr(0, 7) + (plane == segmentation::OverlayPlane::Axial ? "_ax.png" : "_co.png")));
       }
       const auto tbox = core::boundingBox(result.liver);
       std::printf("    z LPS of slices: ref %.0f..%.0f, test %.0f..%.0f\n", g.indexToLps({0, 0, double(box.lo[2])})[2],
@@ -219,4 +221,21 @@ TEST(LiverSegmentationData, Hcc009BothDatesAgree) {
   const double difference = std::fabs(volumes[1] - volumes[0]) / volumes[0];
   std::cout << "HCC_009 volume difference between dates: " << 100.0 * difference << " %\n";
   EXPECT_LT(difference, 0.10);
+}
+
+// The six MR T2 livers of liver-mr-dev: no automatic MR segmentation, so each is refused (not segmented as if HU).
+TEST(LiverSegmentationData, MrSeriesAreRefused) {
+  VESTIGE_REQUIRE_DATA(root, "liver-mr-dev");
+  int refused = 0;
+  for (const auto* name : {"chaos-t2-01", "chaos-t2-02", "chaos-t2-03", "chaos-t2-05", "chaos-t2-08", "chaos-t2-21"}) {
+    const auto mr = dicom::readImage(root / name / "image.nii.gz");
+    try {
+      (void)segmentation::segmentLiver(mr);
+      ADD_FAILURE() << name << " was segmented";
+    } catch (const core::Error& e) {
+      EXPECT_EQ(e.code(), core::ErrorCode::Unsupported) << name << ": " << e.what();
+      refused += e.code() == core::ErrorCode::Unsupported ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(refused, 6);
 }
