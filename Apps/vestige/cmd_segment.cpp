@@ -36,7 +36,9 @@ struct SegmentLesionOptions {
   std::string liverMask;
 };
 
-core::Image loadInput(const std::string& input, const std::string& seriesUid, AppContext& ctx) {
+// modality: the series' DICOM Modality, empty for a volume file (which carries none).
+core::Image loadInput(const std::string& input, const std::string& seriesUid, AppContext& ctx,
+                      std::string* modality = nullptr) {
   if (dicom::isVolumeFile(input))
     return dicom::readImage(input);
   dicom::LoadOptions options;
@@ -45,6 +47,8 @@ core::Image loadInput(const std::string& input, const std::string& seriesUid, Ap
   dicom::LoadedSeries loaded = dicom::loadSeries(input, options, ctx.progress);
   for (const auto& note : loaded.notes)
     ctx.log.info(note);
+  if (modality)
+    *modality = loaded.series.modality;
   return std::move(loaded.image);
 }
 
@@ -67,7 +71,14 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 void runSegmentLiver(const SegmentLiverOptions& o, AppContext& ctx) {
   requireVolumeOutput(o.output);
   const auto start = std::chrono::steady_clock::now();
-  const core::Image ct = loadInput(o.input, o.seriesUid, ctx);
+  std::string modality;
+  const core::Image ct = loadInput(o.input, o.seriesUid, ctx, &modality);
+  // A volume file carries no modality: segmentLiver itself refuses values that are not Hounsfield units.
+  if (!modality.empty() && modality != "CT")
+    throw core::Error(core::ErrorCode::Unsupported,
+                      "automatic liver segmentation works on CT only; this series is " + modality +
+                          ": draw the liver mask in another tool and give it to `vestige plan` in the case file",
+                      o.input);
   segmentation::LiverSegmentationOptions options;
   if (!o.seed.empty())
     options.seedLps = pointOption(o.seed, "--seed");

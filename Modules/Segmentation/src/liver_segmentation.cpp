@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace vestige::segmentation {
@@ -22,9 +23,14 @@ using namespace detail;
 using FloatItk = itk::Image<float, 3>;
 
 constexpr double kPi = 3.14159265358979323846;
-// Soft tissue that can only be a large solid organ once eroded (liver, spleen; muscle is thin).
-constexpr double kSoftTissueLowHu = 60.0;
-constexpr double kSoftTissueHighHu = 200.0;
+// Soft tissue, unenhanced (muscle, steatotic liver: 20-60 HU) to enhanced (liver in the portal phase up to 200 HU),
+// in bins narrower than the spread of one organ's voxels (5-10 HU on the working grid).
+constexpr double kSoftTissueHistogramLowHu = 0.0;
+constexpr double kSoftTissueHistogramHighHu = 250.0;
+constexpr double kHistogramBinHu = 5.0;
+// An organ's voxels on the working grid lie within about 3 SD (SD 5-10 HU) of its peak; erosion then keeps only
+// large solid organs (liver, spleen, kidney; muscle and bowel are thin).
+constexpr double kCoreHalfWidthHu = 30.0;
 constexpr double kBodyThresholdHu = -400.0;
 constexpr double kCoreErosionMm = 8.0;
 // Opening radius that cuts the liver from stomach, heart, IVC and kidney where they touch over a thin band.
@@ -71,6 +77,16 @@ constexpr double kMinEdgeTumourContact = 0.3;
 constexpr int kBeyondTumourSteps = 2;
 // Deepest dome tumour filled between the liver and the lung; the heart, above the left lobe, is taller.
 constexpr double kDomeClimbMm = 40.0;
+// Halfway between gas (-1000 HU) and lung parenchyma (air mixed with tissue and blood: about -850 HU).
+constexpr double kLungParenchymaMinHu = -925.0;
+// The diaphragm's dome is smooth over a few centimetres: its height is interpolated on cells of this size.
+constexpr double kDiaphragmCellMm = 10.0;
+
+// Voxels are binned by the smallest integer factor that reaches the working spacing (within 5 %): rounding to the
+// nearest would leave a 0.98 mm grid at full resolution, four times the work for no gain.
+unsigned binFactor(double workingSpacingMm, double spacingMm) {
+  return static_cast<unsigned>(std::max(1.0, std::ceil(workingSpacingMm / spacingMm - 0.05)));
+}
 
 core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
   return core::translateItkErrors(core::ErrorCode::Internal, "liver segmentation: resampling", [&] {
@@ -78,7 +94,7 @@ core::Image binAndDenoise(const core::Image& ct, double workingSpacingMm) {
     shrink->SetInput(core::toItk(ct));
     itk::BinShrinkImageFilter<FloatItk, FloatItk>::ShrinkFactorsType factors;
     for (unsigned a = 0; a < 3; ++a)
-      factors[a] = static_cast<unsigned>(std::max(1L, std::lround(workingSpacingMm / ct.geometry.spacingMm[a])));
+      factors[a] = binFactor(workingSpacingMm, ct.geometry.spacingMm[a]);
     shrink->SetShrinkFactors(factors);
     auto median = itk::MedianImageFilter<FloatItk, FloatItk>::New();
     median->SetInput(shrink->GetOutput());
@@ -99,7 +115,7 @@ core::Image denseFraction(const core::Image& ct, double thresholdHu, double work
     shrink->SetInput(core::toItk(indicator));
     itk::BinShrinkImageFilter<FloatItk, FloatItk>::ShrinkFactorsType factors;
     for (unsigned a = 0; a < 3; ++a)
-      factors[a] = static_cast<unsigned>(std::max(1L, std::lround(workingSpacingMm / ct.geometry.spacingMm[a])));
+      factors[a] = binFactor(workingSpacingMm, ct.geometry.spacingMm[a]);
     shrink->SetShrinkFactors(factors);
     shrink->Update();
     return core::fromItk<float>(*shrink->GetOutput());
@@ -145,59 +161,275 @@ std::size_t nearestVoxel(const core::ImageGeometry& g, const core::Vec3& lps, co
          std::size_t(std::lround(idx[0]));
 }
 
-// The liver's core: the eroded soft-tissue component holding the seed, or else the largest one whose centre lies
-// on the patient's right (LPS x below the body's centre).
-core::Mask findLiverCore(const core::Image& image, const core::Mask& body, const LiverSegmentationOptions& options,
-                         std::vector<std::string>& notes) {
-  const core::Mask core =
-      erodeMm(maskAnd(thresholdMask(image, kSoftTissueLowHu, kSoftTissueHighHu), body), kCoreErosionMm);
-  const Components comps = connectedComponents(core);
-  if (comps.sizes.size() <= 1)
-    throw core::Error(core::ErrorCode::InconsistentData,
-                      "no large soft-tissue organ found (is this a contrast CT of the abdomen?)", "liver segmentation");
-  const auto centroids = componentCentroidsLps(comps, image.geometry);
-  std::uint32_t chosen = 0;
-  if (options.seedLps) {
-    const std::size_t seed = nearestVoxel(image.geometry, *options.seedLps, "--seed");
-    chosen = comps.labels[seed];
-    if (chosen == 0) { // seed near the edge: take the component closest to it
-      double best = 1e300;
-      for (std::uint32_t l = 1; l < comps.sizes.size(); ++l) {
-        const double d = core::distanceMm(centroids[l], *options.seedLps);
-        if (comps.sizes[l] * image.geometry.voxelVolumeMm3() > 50e3 && d < best) {
-          best = d;
-          chosen = l;
+// Refuses an image whose values are not Hounsfield units (an MR, a CT stored without its rescale): every CT of the
+// trunk holds air at -1000 HU (outside the body, lungs, bowel gas) and a body of fat and soft tissue (-150..+250 HU).
+// An MR has no negative values near -1000; a CT without its rescale has air near 0 and water near +1000.
+void requireHounsfieldUnits(const core::Image& ct) {
+  // Every voxel is not needed for a histogram; a prime stride avoids sampling a regular pattern of the grid.
+  constexpr std::size_t kStride = 7;
+  std::size_t n = 0, air = 0, body = 0;
+  for (std::size_t v = 0; v < ct.voxels.size(); v += kStride, ++n) {
+    const float hu = ct.voxels[v];
+    air += hu >= -1100.0f && hu <= -900.0f ? 1 : 0; // air, with the noise of any CT (tens of HU)
+    body += hu >= -150.0f && hu <= 250.0f ? 1 : 0;  // fat to enhanced parenchyma
+  }
+  const double airFraction = double(air) / double(std::max<std::size_t>(n, 1));
+  const double bodyFraction = double(body) / double(std::max<std::size_t>(n, 1));
+  // Even a scan cropped to the body holds lung at the dome or gas in the bowel: far more than 1 voxel in 1000. A
+  // scan of the abdomen is at least a tenth fat and soft tissue.
+  if (airFraction < 1e-3 || bodyFraction < 0.1) {
+    std::ostringstream message;
+    message.precision(1);
+    message << std::fixed << "the image's values are not Hounsfield units (" << 100.0 * airFraction
+            << " % of voxels at air's -1000 HU, " << 100.0 * bodyFraction
+            << " % at fat or soft tissue): automatic liver segmentation needs a CT in HU, not an MR or a CT stored "
+               "without its rescale; give the liver mask instead";
+    throw core::Error(core::ErrorCode::Unsupported, message.str(), "liver segmentation");
+  }
+}
+
+// Lung: air inside the body (the body mask fills the chest per slice) whose parts reach the scan's top slice (the
+// thorax goes on above it) and that is aerated tissue rather than gas: lung parenchyma with its vessels lies around
+// -850 HU, while gas in the stomach or bowel is air (-1000 HU) and lies below the lungs.
+core::Mask lungMask(const core::Image& image, const core::Mask& body, bool up) {
+  const auto& g = image.geometry;
+  const std::size_t plane = g.size[0] * g.size[1];
+  const std::size_t topK = up ? g.size[2] - 1 : 0;
+  core::Mask air(g, 0);
+  for (std::size_t v = 0; v < air.voxels.size(); ++v)
+    air.voxels[v] = body.voxels[v] && image.voxels[v] < kBodyThresholdHu ? 1 : 0;
+  const Components parts = connectedComponents(air);
+  std::vector<char> reachesTop(parts.sizes.size(), 0);
+  for (std::size_t p = 0; p < plane; ++p)
+    reachesTop[parts.labels[topK * plane + p]] = 1;
+  std::vector<std::vector<float>> values(parts.sizes.size());
+  for (std::size_t v = 0; v < air.voxels.size(); ++v)
+    if (parts.labels[v] && reachesTop[parts.labels[v]])
+      values[parts.labels[v]].push_back(image.voxels[v]);
+  std::vector<char> lung(parts.sizes.size(), 0);
+  for (std::size_t l = 1; l < parts.sizes.size(); ++l)
+    // Halfway between gas (-1000 HU) and lung parenchyma (about -850 HU, -900 in emphysema).
+    lung[l] = !values[l].empty() && robustStats(values[l]).median > kLungParenchymaMinHu;
+  core::Mask out(g, 0);
+  for (std::size_t v = 0; v < air.voxels.size(); ++v)
+    out.voxels[v] = lung[parts.labels[v]];
+  return out;
+}
+
+// The diaphragm as a height per column (LPS z, mm): the liver lies under it, the heart and lungs above it. Where a
+// column holds lung, the diaphragm lies under the lung's lowest voxel; elsewhere (under the heart, which sits on the
+// diaphragm between the lungs) its height is interpolated smoothly (Laplace's equation, the smoothest surface through
+// the known heights) from the columns around. NaN everywhere when the scan holds no lung.
+std::vector<double> diaphragmHeightLps(const core::Mask& lung, const core::Mask& coreMask, bool up,
+                                       std::vector<std::string>& notes) {
+  const auto& g = lung.geometry;
+  const std::size_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
+  const double z0 = g.indexToLps({0, 0, 0})[2], dz = g.indexToLps({0, 0, 1})[2] - z0;
+  std::vector<double> height(nx * ny, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t j = 0; j < ny; ++j)
+    for (std::size_t i = 0; i < nx; ++i)
+      for (std::size_t kk = 0; kk < nz; ++kk) {
+        const std::size_t k = up ? kk : nz - 1 - kk; // from the bottom up
+        if (lung.at(i, j, k)) {
+          height[j * nx + i] = z0 + dz * double(k);
+          break;
         }
       }
-    }
-    notes.push_back("liver core chosen at the seed " + core::formatVec(*options.seedLps));
-  } else {
-    core::Vec3 bodyCentre{0, 0, 0};
-    std::size_t n = 0;
-    for (std::size_t k = 0, v = 0; k < body.geometry.size[2]; ++k)
-      for (std::size_t j = 0; j < body.geometry.size[1]; ++j)
-        for (std::size_t i = 0; i < body.geometry.size[0]; ++i, ++v)
-          if (body.voxels[v]) {
-            bodyCentre = core::add(bodyCentre, core::Vec3{double(i), double(j), double(k)});
-            ++n;
-          }
-    const double bodyCentreX =
-        image.geometry.indexToLps(core::scale(bodyCentre, 1.0 / double(std::max<std::size_t>(n, 1))))[0];
-    std::size_t bestSize = 0;
-    for (std::uint32_t l = 1; l < comps.sizes.size(); ++l)
-      if (centroids[l][0] < bodyCentreX && comps.sizes[l] > bestSize) {
-        bestSize = comps.sizes[l];
-        chosen = l;
-      }
-    if (chosen != 0)
-      notes.push_back("liver found automatically: largest solid organ on the patient's right, centre " +
-                      core::formatVec(centroids[chosen], 1));
+  // The diaphragm's highest point is the right dome, over the liver: the lung's base above the liver's core. Lung
+  // whose base lies higher (in front of and above the heart) does not rest on the diaphragm; its columns are
+  // interpolated like the heart's.
+  double domeTop = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t k = 0; k < nz; ++k)
+    for (std::size_t p = 0; p < nx * ny; ++p)
+      if (coreMask.voxels[k * nx * ny + p] && !std::isnan(height[p]))
+        domeTop = std::isnan(domeTop) ? height[p] : std::max(domeTop, height[p]);
+  if (std::isnan(domeTop)) {
+    notes.push_back("no lung above the liver: the liver is not bounded by the diaphragm");
+    return std::vector<double>(nx * ny, std::numeric_limits<double>::infinity());
   }
-  if (chosen == 0)
+  for (auto& h : height)
+    if (!std::isnan(h) && h > domeTop)
+      h = std::numeric_limits<double>::quiet_NaN();
+  notes.push_back("diaphragm dome at z " + std::to_string(int(std::lround(domeTop))) + " mm (LPS), from the lung");
+  // Interpolation on a coarse grid (cells of about kDiaphragmCellMm): the diaphragm is smooth at that scale, and
+  // Laplace's equation converges in few iterations there.
+  const std::size_t f = std::max<std::size_t>(1, std::size_t(std::lround(kDiaphragmCellMm / g.spacingMm[0])));
+  const std::size_t cx = (nx + f - 1) / f, cy = (ny + f - 1) / f;
+  std::vector<double> coarse(cx * cy, 0.0);
+  std::vector<char> known(cx * cy, 0);
+  {
+    std::vector<double> sum(cx * cy, 0.0);
+    std::vector<std::size_t> count(cx * cy, 0);
+    for (std::size_t j = 0; j < ny; ++j)
+      for (std::size_t i = 0; i < nx; ++i)
+        if (!std::isnan(height[j * nx + i])) {
+          const std::size_t c = (j / f) * cx + i / f;
+          sum[c] += height[j * nx + i];
+          ++count[c];
+        }
+    double mean = 0.0;
+    std::size_t nKnown = 0;
+    for (std::size_t c = 0; c < cx * cy; ++c)
+      if (count[c]) {
+        coarse[c] = sum[c] / double(count[c]);
+        known[c] = 1;
+        mean += coarse[c];
+        ++nKnown;
+      }
+    if (nKnown == 0)
+      return height; // unreachable: the dome's columns are known
+    mean /= double(nKnown);
+    for (std::size_t c = 0; c < cx * cy; ++c)
+      if (!known[c])
+        coarse[c] = mean;
+  }
+  for (int iteration = 0; iteration < 4 * int(cx + cy); ++iteration)
+    for (std::size_t j = 0; j < cy; ++j)
+      for (std::size_t i = 0; i < cx; ++i) {
+        const std::size_t c = j * cx + i;
+        if (known[c])
+          continue;
+        double sum = 0.0;
+        int n = 0;
+        if (i > 0)
+          sum += coarse[c - 1], ++n;
+        if (i + 1 < cx)
+          sum += coarse[c + 1], ++n;
+        if (j > 0)
+          sum += coarse[c - cx], ++n;
+        if (j + 1 < cy)
+          sum += coarse[c + cx], ++n;
+        coarse[c] = sum / n; // Gauss-Seidel
+      }
+  for (std::size_t j = 0; j < ny; ++j)
+    for (std::size_t i = 0; i < nx; ++i)
+      if (std::isnan(height[j * nx + i]))
+        height[j * nx + i] = coarse[(j / f) * cx + i / f];
+  return height;
+}
+
+// Removes from the body everything above the diaphragm (heart, lungs, chest wall above the dome): region growing on
+// thick slices otherwise crosses the thin diaphragm into the heart, whose muscle and blood in the equilibrium phase
+// are as dense as the liver.
+core::Mask belowDiaphragm(const core::Image& image, const core::Mask& body, const core::Mask& coreMask,
+                          std::vector<std::string>& notes) {
+  const auto& g = image.geometry;
+  const bool up = g.indexToLps({0, 0, 1})[2] > g.indexToLps({0, 0, 0})[2];
+  const core::Mask lung = lungMask(image, body, up);
+  if (countNonZero(lung) == 0) {
+    notes.push_back("no lung in the scan's top slice: the liver is not bounded by the diaphragm");
+    return body;
+  }
+  const std::vector<double> height = diaphragmHeightLps(lung, coreMask, up, notes);
+  const std::size_t nx = g.size[0], plane = nx * g.size[1];
+  const double z0 = g.indexToLps({0, 0, 0})[2], dz = g.indexToLps({0, 0, 1})[2] - z0;
+  core::Mask out = body;
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t p = 0; p < plane; ++p)
+      if (z0 + dz * double(k) >= height[p]) // LPS z grows towards the head
+        out.voxels[k * plane + p] = 0;
+  return out;
+}
+
+double bodyCentreXLps(const core::Mask& body) {
+  core::Vec3 centre{0, 0, 0};
+  std::size_t n = 0;
+  for (std::size_t k = 0, v = 0; k < body.geometry.size[2]; ++k)
+    for (std::size_t j = 0; j < body.geometry.size[1]; ++j)
+      for (std::size_t i = 0; i < body.geometry.size[0]; ++i, ++v)
+        if (body.voxels[v]) {
+          centre = core::add(centre, core::Vec3{double(i), double(j), double(k)});
+          ++n;
+        }
+  return body.geometry.indexToLps(core::scale(centre, 1.0 / double(std::max<std::size_t>(n, 1))))[0];
+}
+
+// Centres (HU) of the peaks of the soft-tissue histogram on the patient's right: the liver, the largest organ there,
+// makes one of them whatever its density (enhanced, unenhanced, steatotic); muscle, kidney and bowel make others.
+std::vector<double> softTissuePeaksHu(const core::Image& image, const core::Mask& body, double bodyCentreX) {
+  const auto& g = image.geometry;
+  const auto bins = std::size_t((kSoftTissueHistogramHighHu - kSoftTissueHistogramLowHu) / kHistogramBinHu);
+  std::vector<double> counts(bins, 0.0);
+  for (std::size_t k = 0, v = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++v) {
+        const double hu = image.voxels[v];
+        if (!body.voxels[v] || hu < kSoftTissueHistogramLowHu || hu >= kSoftTissueHistogramHighHu ||
+            g.indexToLps({double(i), double(j), double(k)})[0] >= bodyCentreX)
+          continue;
+        counts[std::size_t((hu - kSoftTissueHistogramLowHu) / kHistogramBinHu)] += 1.0;
+      }
+  // A [1 2 1] smoothing so that noise does not split a peak.
+  std::vector<double> smooth(bins, 0.0);
+  for (std::size_t b = 0; b < bins; ++b)
+    smooth[b] = 2.0 * counts[b] + (b > 0 ? counts[b - 1] : 0.0) + (b + 1 < bins ? counts[b + 1] : 0.0);
+  const double highest = *std::max_element(smooth.begin(), smooth.end());
+  std::vector<double> peaks;
+  for (std::size_t b = 1; b + 1 < bins; ++b)
+    // Peaks below a tenth of the highest are small structures, not an organ the size of the liver.
+    if (smooth[b] >= smooth[b - 1] && smooth[b] > smooth[b + 1] && smooth[b] >= 0.1 * highest)
+      peaks.push_back(kSoftTissueHistogramLowHu + (double(b) + 0.5) * kHistogramBinHu);
+  return peaks;
+}
+
+// The liver's core: the eroded component of tissue within kCoreHalfWidthHu of a histogram peak that holds the seed,
+// or else the largest such component, over all peaks, whose centre lies on the patient's right (LPS x below the
+// body's centre). The liver is the largest solid organ there at whatever density the phase and fat give it.
+core::Mask findLiverCore(const core::Image& image, const core::Mask& body, const LiverSegmentationOptions& options,
+                         std::vector<std::string>& notes) {
+  const double bodyCentreX = bodyCentreXLps(body);
+  std::vector<double> centres = softTissuePeaksHu(image, body, bodyCentreX);
+  std::size_t seed = 0;
+  if (options.seedLps) {
+    seed = nearestVoxel(image.geometry, *options.seedLps, "--seed");
+    centres.assign(1, image.voxels[seed]);
+  }
+  core::Mask best;
+  std::size_t bestSize = 0;
+  double bestCentre = 0.0;
+  for (const double centre : centres) {
+    const core::Mask core = erodeMm(
+        maskAnd(thresholdMask(image, centre - kCoreHalfWidthHu, centre + kCoreHalfWidthHu), body), kCoreErosionMm);
+    const Components comps = connectedComponents(core);
+    const auto centroids = componentCentroidsLps(comps, image.geometry);
+    std::uint32_t chosen = 0;
+    if (options.seedLps) {
+      chosen = comps.labels[seed];
+      if (chosen == 0) { // seed near the edge: take the component closest to it
+        double nearest = 1e300;
+        for (std::uint32_t l = 1; l < comps.sizes.size(); ++l) {
+          const double d = core::distanceMm(centroids[l], *options.seedLps);
+          if (comps.sizes[l] * image.geometry.voxelVolumeMm3() > 50e3 && d < nearest) {
+            nearest = d;
+            chosen = l;
+          }
+        }
+      }
+    } else {
+      for (std::uint32_t l = 1; l < comps.sizes.size(); ++l)
+        if (centroids[l][0] < bodyCentreX && comps.sizes[l] > (chosen ? comps.sizes[chosen] : 0))
+          chosen = l;
+    }
+    if (chosen != 0 && comps.sizes[chosen] > bestSize) {
+      bestSize = comps.sizes[chosen];
+      best = componentMask(comps, image.geometry, chosen);
+      bestCentre = centre;
+    }
+  }
+  if (bestSize == 0)
     throw core::Error(core::ErrorCode::InconsistentData,
-                      "no liver-like organ found on the patient's right; give a seed point inside the liver",
+                      options.seedLps ? "no large soft-tissue organ found at the seed"
+                                      : "no liver-like organ found on the patient's right; give a seed point inside "
+                                        "the liver",
                       "liver segmentation");
-  return componentMask(comps, image.geometry, chosen);
+  std::ostringstream note;
+  note.precision(0);
+  note << std::fixed
+       << (options.seedLps ? "liver core chosen at the seed " + core::formatVec(*options.seedLps)
+                           : std::string("liver found automatically: largest solid organ on the patient's right"))
+       << ", tissue " << bestCentre - kCoreHalfWidthHu << ".." << bestCentre + kCoreHalfWidthHu << " HU";
+  notes.push_back(note.str());
+  return best;
 }
 
 LiverIntensityModel learnModel(const core::Image& image, const core::Mask& coreMask) {
@@ -473,13 +705,16 @@ LiverSegmentation segmentLiver(const core::Image& ct, const LiverSegmentationOpt
     throw core::Error(core::ErrorCode::InvalidArgument, "empty image", "liver segmentation");
   if (options.seedLps)
     (void)nearestVoxel(ct.geometry, *options.seedLps, "--seed");
+  requireHounsfieldUnits(ct);
   LiverSegmentation result;
   core::reportProgress(progress, "liver: preparing", 0.0);
   const core::Image image = binAndDenoise(ct, options.workingSpacingMm);
   core::reportProgress(progress, "liver: body", 0.15);
-  const core::Mask body = bodyMask(image, options.boxLps);
+  const core::Mask wholeBody = bodyMask(image, options.boxLps);
   core::reportProgress(progress, "liver: finding the liver", 0.25);
-  const core::Mask coreMask = findLiverCore(image, body, options, result.notes);
+  const core::Mask wholeCore = findLiverCore(image, wholeBody, options, result.notes);
+  const core::Mask body = belowDiaphragm(image, wholeBody, wholeCore, result.notes);
+  const core::Mask coreMask = maskAnd(wholeCore, body);
   result.model = learnModel(image, coreMask);
   std::ostringstream model;
   model.precision(0);

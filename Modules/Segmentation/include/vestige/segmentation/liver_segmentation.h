@@ -1,8 +1,9 @@
 #pragma once
 // Automatic liver segmentation of a contrast CT (no click needed), with tumours counted as liver. Classic image
 // analysis, no trained model: the liver's intensity model is learnt from the image itself (the largest soft-tissue
-// organ on the patient's right), then grown as one piece that thin bridges cannot carry into neighbouring organs,
-// and closed over tumours and vessels. See Documentation/segmentation.md for the method and measured accuracy.
+// organ on the patient's right, at whichever histogram peak it lies), kept below the diaphragm (from the lung's
+// base), then grown as one piece that thin bridges cannot carry into neighbouring organs, and closed over tumours
+// and vessels. See Documentation/segmentation.md for the method and measured accuracy.
 #include "vestige/core/image.h"
 #include "vestige/core/progress.h"
 
@@ -34,7 +35,8 @@ struct LiverSegmentation {
 };
 
 // ct: HU on any grid (LPS mm). Throws core::Error(InvalidArgument) for a seed or box outside the image,
-// Error(InconsistentData) when no liver-like organ is found (not an abdominal CT?).
+// Error(Unsupported) when the values are not Hounsfield units (an MR, a CT without its rescale: no air at -1000 HU
+// or no fat and soft tissue), Error(InconsistentData) when no liver-like organ is found (not an abdominal CT?).
 [[nodiscard]] LiverSegmentation segmentLiver(const core::Image& ct, const LiverSegmentationOptions& options = {},
                                              core::Progress* progress = nullptr);
 
