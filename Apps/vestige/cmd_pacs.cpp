@@ -50,8 +50,8 @@ void addServerOptions(CLI::App* cmd, ServerArgs& s) {
 }
 
 dicom::PacsServer server(const ServerArgs& a) {
-  dicom::PacsServer s = dicom::resolvePacsServer(
-      a.pacs, a.config.empty() ? dicom::defaultPacsConfigFile() : std::filesystem::path(a.config));
+  dicom::PacsServer s = dicom::resolvePacsServer(a.pacs, a.config.empty() ? dicom::defaultPacsConfigFile()
+                                                                          : std::filesystem::path(a.config));
   if (!a.callingAe.empty())
     s.callingAeTitle = a.callingAe;
   if (a.connectTimeout > 0)

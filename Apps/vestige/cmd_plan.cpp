@@ -9,8 +9,8 @@
 #include "vestige/report/report.h"
 
 #include <cstdio>
-#include <optional>
 #include <iostream>
+#include <optional>
 
 namespace vestige::app {
 
@@ -84,10 +84,9 @@ void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
                         "--send with --no-report");
     sendTo = dicom::resolvePacsServer(o.send, pacsConfig);
   }
-  planning::fetchPacsSeries(caseFile,
-                            o.pacsCache.empty() ? planning::defaultPacsCacheFolder()
-                                                : std::filesystem::path(o.pacsCache),
-                            pacsConfig, ctx.progress);
+  planning::fetchPacsSeries(
+      caseFile, o.pacsCache.empty() ? planning::defaultPacsCacheFolder() : std::filesystem::path(o.pacsCache),
+      pacsConfig, ctx.progress);
   ctx.progress->finish();
   planning::PlanOptions options;
   options.threads = ctx.threads;
@@ -134,7 +133,8 @@ void addPlanCommand(CLI::App& app, AppContext& ctx) {
   cmd->add_option("case", o->caseFile, "Case file (JSON; see Documentation/planning.md)")->required();
   cmd->add_option("-o,--output", o->out, "Output folder")->required();
   cmd->add_flag("--no-report", o->noReport, "Write the plan only (no report, meshes or DICOM exports)");
-  cmd->add_option("--send", o->send, "Send the DICOM SEG, SR and Secondary Captures to this PACS (name or AET@HOST:PORT)");
+  cmd->add_option("--send", o->send,
+                  "Send the DICOM SEG, SR and Secondary Captures to this PACS (name or AET@HOST:PORT)");
   cmd->add_option("--pacs-cache", o->pacsCache,
                   "Where PACS sources of the case file are retrieved (default $XDG_CACHE_HOME/vestige/pacs)");
   cmd->add_option("--pacs-config", o->pacsConfig, "PACS servers file (default $XDG_CONFIG_HOME/vestige/pacs.json)");

@@ -24,8 +24,9 @@ namespace {
 constexpr const char* kTimeouts = " --connect-timeout 3 --timeout 3";
 
 std::string sendPhantom(const OrthancServer& orthanc, const fs::path& phantom) {
-  return "pacs send --pacs " + orthanc.address() + kTimeouts + " " + shellQuote((phantom / "baseline" / "dicom").string()) +
-         " " + shellQuote((phantom / "followup" / "dicom").string());
+  return "pacs send --pacs " + orthanc.address() + kTimeouts + " " +
+         shellQuote((phantom / "baseline" / "dicom").string()) + " " +
+         shellQuote((phantom / "followup" / "dicom").string());
 }
 
 class Pacs : public ::testing::Test {
@@ -102,8 +103,8 @@ TEST_F(Pacs, FindListsExactlyThePhantomStudiesAndSeriesWithTheirCounts) {
 TEST_F(Pacs, GetRetrievesEveryInstanceWithIdenticalPixelsAndSkipsWhatIsPresent) {
   const fs::path out = vestige::testing::freshTempDir("pacs-get");
   for (const std::string& study : studies()) {
-    const auto r = vestigeCli("-q pacs get --pacs " + s_orthanc->address() + kTimeouts + " --study " + study +
-                              " -o " + shellQuote(out.string()));
+    const auto r = vestigeCli("-q pacs get --pacs " + s_orthanc->address() + kTimeouts + " --study " + study + " -o " +
+                              shellQuote(out.string()));
     ASSERT_EQ(r.exitCode, 0) << r.output;
   }
   const auto got = vestige::testing::instancesUnder(out);
@@ -127,8 +128,7 @@ TEST_F(Pacs, MoveToVestigesOwnStorageScpRetrievesTheSeries) {
   const fs::path out = vestige::testing::freshTempDir("pacs-move");
   const std::string study = *studies().begin();
   const auto r = vestigeCli("-q pacs get --move --port " + std::to_string(s_movePort) + " --pacs " +
-                            s_orthanc->address() + kTimeouts + " --study " + study + " -o " +
-                            shellQuote(out.string()));
+                            s_orthanc->address() + kTimeouts + " --study " + study + " -o " + shellQuote(out.string()));
   ASSERT_EQ(r.exitCode, 0) << r.output;
   const auto got = vestige::testing::instancesUnder(out);
   std::size_t expected = 0;
@@ -163,8 +163,8 @@ TEST_F(Pacs, WrongCalledAeTitleIsRejected) {
 
 TEST_F(Pacs, CallingAeTitleNotRegisteredIsRejected) {
   const fs::path out = vestige::testing::freshTempDir("pacs-stranger");
-  const auto t = timedCli("pacs get --calling-ae STRANGER --pacs " + s_orthanc->address() + kTimeouts +
-                          " --study " + *studies().begin() + " -o " + shellQuote(out.string()));
+  const auto t = timedCli("pacs get --calling-ae STRANGER --pacs " + s_orthanc->address() + kTimeouts + " --study " +
+                          *studies().begin() + " -o " + shellQuote(out.string()));
   EXPECT_EQ(t.run.exitCode, 4) << t.run.output;
   EXPECT_NE(t.run.output.find("STRANGER"), std::string::npos) << t.run.output;
   EXPECT_LT(t.seconds, 8.0);

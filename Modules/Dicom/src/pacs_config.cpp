@@ -54,8 +54,7 @@ void onlyKeys(const json& v, const std::string& key, const std::set<std::string>
 
 PacsServer serverFromJson(const std::string& name, const json& v, const std::filesystem::path& folder,
                           const std::string& key) {
-  onlyKeys(v, key,
-           {"ae_title", "host", "port", "calling_ae_title", "tls", "connect_timeout_s", "response_timeout_s"});
+  onlyKeys(v, key, {"ae_title", "host", "port", "calling_ae_title", "tls", "connect_timeout_s", "response_timeout_s"});
   for (const char* required : {"ae_title", "host", "port"})
     if (!v.contains(required))
       throw Error(ErrorCode::InvalidArgument, "is required", key + "." + required);

@@ -47,8 +47,7 @@ private:
 
 std::string sopInstanceUidOf(const fs::path& file) {
   DcmFileFormat ff;
-  if (ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect)
-          .bad())
+  if (ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect).bad())
     return {};
   return detail::getString(*ff.getDataset(), DCM_SOPInstanceUID);
 }
@@ -81,7 +80,8 @@ void putInPlace(const fs::path& received, const fs::path& target) {
   if (!fs::exists(target)) {
     fs::rename(received, target, ec);
     if (ec)
-      throw Error(ErrorCode::Io, "cannot rename " + received.string() + " into place: " + ec.message(), target.string());
+      throw Error(ErrorCode::Io, "cannot rename " + received.string() + " into place: " + ec.message(),
+                  target.string());
     return;
   }
   for (const auto& entry : fs::directory_iterator(received)) {
@@ -299,7 +299,11 @@ PacsRetrieveResult pacsRetrieve(const PacsServer& server, const PacsRetrieveOpti
     ReceiveFolder folder(out, wanted[i]);
     const std::string stage = "retrieving series " + std::to_string(i + 1) + "/" + std::to_string(wanted.size());
     // The hook only counts and reports: cancellation is polled by the receiving code, which then aborts cleanly.
-    const SeriesJob job{server, options, wanted[i], instances[i], folder.path(),
+    const SeriesJob job{server,
+                        options,
+                        wanted[i],
+                        instances[i],
+                        folder.path(),
                         [&] {
                           ++done;
                           if (progress)

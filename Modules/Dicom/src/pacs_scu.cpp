@@ -76,11 +76,11 @@ OFList<OFString> uncompressedTransferSyntaxes() {
 
 OFList<OFString> storageTransferSyntaxes() {
   OFList<OFString> s = uncompressedTransferSyntaxes();
-  for (const char* uid : {UID_JPEGProcess14SV1TransferSyntax, UID_JPEGProcess14TransferSyntax,
-                          UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
-                          UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax, UID_RLELosslessTransferSyntax,
-                          UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
-                          UID_DeflatedExplicitVRLittleEndianTransferSyntax, UID_BigEndianExplicitTransferSyntax})
+  for (const char* uid :
+       {UID_JPEGProcess14SV1TransferSyntax, UID_JPEGProcess14TransferSyntax, UID_JPEGProcess1TransferSyntax,
+        UID_JPEGProcess2_4TransferSyntax, UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+        UID_RLELosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+        UID_DeflatedExplicitVRLittleEndianTransferSyntax, UID_BigEndianExplicitTransferSyntax})
     s.push_back(uid);
   return s;
 }
@@ -149,8 +149,8 @@ core::Error PacsAssociation::failure(const OFCondition& cond, const std::string&
   const std::string detail = cond.text();
   if (cond == DUL_ASSOCIATIONREJECTED)
     return Error(ErrorCode::PermissionDenied,
-                 m_purpose + ": the server rejected the association: check that the server's AE title is " +
-                     m_aeTitle + " and that the calling AE title " + m_callingAeTitle +
+                 m_purpose + ": the server rejected the association: check that the server's AE title is " + m_aeTitle +
+                     " and that the calling AE title " + m_callingAeTitle +
                      " is registered on it (with this computer's address)",
                  m_name);
   if (cond == DIMSE_NODATAAVAILABLE || cond == DUL_READTIMEOUT)
@@ -186,7 +186,7 @@ void checkDimseStatus(const PacsAssociation& association, Uint16 status, const s
     return;
   char hex[8];
   std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(status));
-  const ErrorCode code = status == 0x0124 ? ErrorCode::PermissionDenied
+  const ErrorCode code = status == 0x0124   ? ErrorCode::PermissionDenied
                          : status == 0xa801 ? ErrorCode::InvalidArgument
                          : status == 0xfe00 ? ErrorCode::Cancelled
                                             : ErrorCode::Network;

@@ -41,8 +41,7 @@ std::vector<Outgoing> dicomFiles(const std::vector<fs::path>& inputs) {
   std::vector<Outgoing> files;
   for (const fs::path& file : candidates) {
     DcmFileFormat ff;
-    if (ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_fileOnly)
-            .bad())
+    if (ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_fileOnly).bad())
       continue;
     Outgoing o{file, detail::getString(*ff.getDataset(), DCM_SOPClassUID),
                detail::getString(*ff.getMetaInfo(), DCM_TransferSyntaxUID), fs::file_size(file)};

@@ -92,9 +92,9 @@ public:
           << options.tlsTrusted << "\", \"DicomTlsRemoteCertificateRequired\": true,";
     const std::filesystem::path config = m_folder / "orthanc.json";
     std::ofstream(config) << "{ \"Name\": \"vestige-test\", \"StorageDirectory\": \"" << (m_folder / "db").string()
-                          << "\", \"IndexDirectory\": \"" << (m_folder / "db").string() << "\", \"HttpPort\": "
-                          << m_httpPort << ", \"DicomPort\": " << m_dicomPort << ", \"DicomAet\": \""
-                          << options.aeTitle
+                          << "\", \"IndexDirectory\": \"" << (m_folder / "db").string()
+                          << "\", \"HttpPort\": " << m_httpPort << ", \"DicomPort\": " << m_dicomPort
+                          << ", \"DicomAet\": \"" << options.aeTitle
                           << "\", \"RemoteAccessAllowed\": false, \"AuthenticationEnabled\": false, "
                              "\"DicomCheckCalledAet\": true, \"Plugins\": [], \"DicomAlwaysAllowEcho\": false, "
                              "\"DicomAlwaysAllowStore\": false, \"DicomAlwaysAllowFind\": false, "

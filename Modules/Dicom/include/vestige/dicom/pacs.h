@@ -14,14 +14,14 @@
 namespace vestige::dicom {
 
 struct PacsServer {
-  std::string name;                       // the name in pacs.json (empty for a server given as AET@HOST:PORT)
-  std::string aeTitle;                    // called AE title
+  std::string name;    // the name in pacs.json (empty for a server given as AET@HOST:PORT)
+  std::string aeTitle; // called AE title
   std::string host;
   unsigned port = 104;
   std::string callingAeTitle = "VESTIGE"; // Vestige's own AE title, as registered on the server
   bool tls = false;
-  std::filesystem::path tlsCertificate;  // PEM: Vestige's certificate (optional: only if the server asks for it)
-  std::filesystem::path tlsPrivateKey;   // PEM: its private key (unencrypted)
+  std::filesystem::path tlsCertificate;         // PEM: Vestige's certificate (optional: only if the server asks for it)
+  std::filesystem::path tlsPrivateKey;          // PEM: its private key (unencrypted)
   std::filesystem::path tlsTrustedCertificates; // PEM file (or folder of PEM files) of certificates trusted
   bool tlsVerifyServer = true;                  // refuse a server whose certificate is not trusted
   unsigned connectTimeoutSeconds = 10;          // TCP connect and association negotiation
@@ -46,8 +46,8 @@ struct PacsQuery {
   std::string patientId;
   std::string patientName; // DICOM wildcards * and ? allowed
   std::string accessionNumber;
-  std::string modality;    // e.g. CT or MR: studies with a series of this modality
-  std::string dateRange;   // StudyDate: YYYYMMDD, YYYYMMDD-YYYYMMDD, -YYYYMMDD or YYYYMMDD-
+  std::string modality;  // e.g. CT or MR: studies with a series of this modality
+  std::string dateRange; // StudyDate: YYYYMMDD, YYYYMMDD-YYYYMMDD, -YYYYMMDD or YYYYMMDD-
   std::string studyUid;
 };
 
@@ -56,7 +56,7 @@ struct PacsSeriesInfo {
   int seriesNumber = 0;
   std::string modality;
   std::string description;
-  std::string date; // SeriesDate as YYYY-MM-DD (may be empty)
+  std::string date;  // SeriesDate as YYYY-MM-DD (may be empty)
   int instances = 0; // NumberOfSeriesRelatedInstances
 };
 
