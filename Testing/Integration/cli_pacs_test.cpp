@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sys/wait.h>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -231,6 +232,49 @@ TEST_F(Pacs, OrthancKilledDuringARetrieveLeavesNoHalfSeries) {
 
 TEST_F(Pacs, OrthancFrozenDuringARetrieveTimesOut) {
   interruptDuringGet(s_phantom, SIGSTOP, 11, "no answer within 3 s");
+}
+
+TEST_F(Pacs, CtrlCDuringARetrieveStopsCleanly) {
+  const fs::path out = vestige::testing::freshTempDir("pacs-ctrl-c");
+  const fs::path log = vestige::testing::freshTempDir("pacs-ctrl-c-log") / "output.txt";
+  std::string study;
+  for (const auto& [uid, f] : vestige::testing::instancesUnder(s_phantom / "followup" / "dicom"))
+    study = f.studyUid;
+  const std::vector<std::string> args{"pacs",    "get", "--pacs", s_orthanc->address(), "--timeout", "3",
+                                      "--study", study, "-o",     out.string()};
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stderr);
+    (void)f;
+    std::vector<char*> argv{const_cast<char*>(VESTIGE_CLI)};
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(VESTIGE_CLI, argv.data());
+    ::_exit(127);
+  }
+  bool interrupted = false;
+  while (!interrupted && std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+    for (const std::string& hidden : vestige::testing::hiddenIn(out))
+      if (vestige::testing::filesUnder(out / hidden) > 0) {
+        ::kill(child, SIGINT);
+        interrupted = true;
+        break;
+      }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ifstream in(log);
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(interrupted) << output;
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 130) << output;
+  EXPECT_NE(output.find("cancelled"), std::string::npos) << output;
+  EXPECT_LT(seconds, 10.0);
+  EXPECT_EQ(vestige::testing::filesUnder(out), 0u) << "no half series";
+  EXPECT_TRUE(vestige::testing::hiddenIn(out).empty());
 }
 
 TEST_F(Pacs, TlsWorksAndTlsRequiredButNotOfferedFailsClearly) {

@@ -153,7 +153,7 @@ void getSeries(const SeriesJob& job) {
   OFList<RetrieveResponse*> responses;
   const OFCondition cond =
       a.scu().sendCGETRequest(a.context(UID_GETStudyRootQueryRetrieveInformationModel), &keys, &responses);
-  if (cancelled) {
+  if (cancelled || (job.progress && job.progress->cancelRequested())) {
     for (RetrieveResponse* r : responses)
       delete r;
     a.abort();
