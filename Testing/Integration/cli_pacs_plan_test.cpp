@@ -26,7 +26,7 @@ json readJson(const fs::path& file) {
 json figures(json plan) {
   std::function<void(json&)> strip = [&](json& j) {
     if (j.is_object()) {
-      for (const char* key : {"source", "seconds", "created", "case_file", "inputs", "output", "generated"})
+      for (const char* key : {"source", "seconds", "created_utc"})
         j.erase(key);
       for (auto& item : j.items())
         strip(item.value());

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <vector>
 #include <string>
 
 namespace vestige::testing {
@@ -22,15 +23,21 @@ struct InstanceFacts {
   std::string pixelHash; // FNV-1a 64 of the uncompressed PixelData ("" without pixel data)
 };
 
-// Every DICOM file under root by SOP instance UID, pixel data decompressed (so a transcoded copy compares equal).
+// Every DICOM file under root (or root itself, a file) by SOP instance UID, pixel data decompressed (so a
+// transcoded copy compares equal).
 inline std::map<std::string, InstanceFacts> instancesUnder(const std::filesystem::path& root) {
   DcmRLEDecoderRegistration::registerCodecs();
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_regular_file(root))
+    files.push_back(root);
+  else
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root))
+      if (e.is_regular_file())
+        files.push_back(e.path());
   std::map<std::string, InstanceFacts> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file())
-      continue;
+  for (const std::filesystem::path& file : files) {
     DcmFileFormat ff;
-    if (ff.loadFile(e.path().c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_fileOnly).bad())
+    if (ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_fileOnly).bad())
       continue;
     DcmDataset* ds = ff.getDataset();
     OFString sop, study, series, cls;
