@@ -15,6 +15,9 @@ packages=(
   xvfb xauth dcmtk dicom3tools elastix plastimatch python3-numpy
   # pdftotext / pdftoppm: the report tests read the PDF's text on every page.
   poppler-utils
+  # The PACS tests and benchmark run a private Orthanc; openssl makes the DICOM TLS test's certificates; curl polls
+  # Orthanc's REST API in the benchmark.
+  orthanc openssl curl
 )
 if [[ ${1:-} == --list ]]; then
   printf '%s\n' "${packages[@]}"

@@ -3,12 +3,14 @@
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
+#include "vestige/dicom/pacs.h"
 #include "vestige/planning/case_file.h"
 #include "vestige/planning/plan.h"
 #include "vestige/report/report.h"
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace vestige::app {
 
@@ -18,6 +20,9 @@ struct PlanCliOptions {
   std::string caseFile;
   std::string out;
   bool noReport = false;
+  std::string send;      // a PACS to send the DICOM SEG, SR and SC to
+  std::string pacsCache; // where PACS sources of the case file are retrieved to
+  std::string pacsConfig;
 };
 
 std::string fixed(double v, int digits = 1) {
@@ -54,8 +59,41 @@ void printKeyFigures(const planning::PlanSummary& p, const std::string& out) {
   std::cout << "Research software, not a certified medical device.\n";
 }
 
+// Sends OUT/dicom (SEG, SR, Secondary Captures) to the PACS; a failure is reported like a missing export (exit 10):
+// the plan and report stay.
+void sendExports(const dicom::PacsServer& server, const std::filesystem::path& out, AppContext& ctx) {
+  std::string failure;
+  try {
+    const dicom::PacsSendResult r = dicom::pacsSend(server, {out / "dicom"}, ctx.progress);
+    ctx.progress->finish();
+    std::cout << "sent      " << r.sent << " DICOM object(s) to " << dicom::describe(server) << "\n";
+    for (const std::string& f : r.failures)
+      failure += (failure.empty() ? "" : "; ") + f;
+  } catch (const core::Error& e) {
+    ctx.progress->finish();
+    failure = e.what();
+  }
+  if (failure.empty())
+    return;
+  std::cerr << "vestige: plan written, but sending to the PACS failed:\n  PACS send: " << failure << "\n";
+  ctx.exitCode = kExitExportsMissing;
+}
+
 void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
-  const planning::CaseFile caseFile = planning::readCaseFile(o.caseFile);
+  planning::CaseFile caseFile = planning::readCaseFile(o.caseFile);
+  const std::filesystem::path pacsConfig =
+      o.pacsConfig.empty() ? dicom::defaultPacsConfigFile() : std::filesystem::path(o.pacsConfig);
+  std::optional<dicom::PacsServer> sendTo;
+  if (!o.send.empty()) {
+    if (o.noReport)
+      throw core::Error(core::ErrorCode::InvalidArgument, "there is nothing to send without the report's exports",
+                        "--send with --no-report");
+    sendTo = dicom::resolvePacsServer(o.send, pacsConfig);
+  }
+  planning::fetchPacsSeries(
+      caseFile, o.pacsCache.empty() ? planning::defaultPacsCacheFolder() : std::filesystem::path(o.pacsCache),
+      pacsConfig, ctx.progress);
+  ctx.progress->finish();
   planning::PlanOptions options;
   options.threads = ctx.threads;
   // The plan, its report and exports are written into a folder beside OUT and moved into place only when all is
@@ -89,6 +127,8 @@ void runPlanCommand(const PlanCliOptions& o, AppContext& ctx) {
   std::cout << "report    " << (out / files.html.filename()).string() << "\nreport    "
             << (out / files.pdf.filename()).string() << "\n";
   reportFailedExports(files, ctx);
+  if (sendTo)
+    sendExports(*sendTo, out, ctx);
 }
 
 } // namespace
@@ -99,6 +139,11 @@ void addPlanCommand(CLI::App& app, AppContext& ctx) {
   cmd->add_option("case", o->caseFile, "Case file (JSON; see Documentation/planning.md)")->required();
   cmd->add_option("-o,--output", o->out, "Output folder")->required();
   cmd->add_flag("--no-report", o->noReport, "Write the plan only (no report, meshes or DICOM exports)");
+  cmd->add_option("--send", o->send,
+                  "Send the DICOM SEG, SR and Secondary Captures to this PACS (name or AET@HOST:PORT)");
+  cmd->add_option("--pacs-cache", o->pacsCache,
+                  "Where PACS sources of the case file are retrieved (default $XDG_CACHE_HOME/vestige/pacs)");
+  cmd->add_option("--pacs-config", o->pacsConfig, "PACS servers file (default $XDG_CONFIG_HOME/vestige/pacs.json)");
   cmd->callback([o, &ctx] { runPlanCommand(*o, ctx); });
 }
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   using namespace vestige;
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
+  std::signal(SIGPIPE, SIG_IGN); // a PACS that drops the connection is an error to report, not a reason to die
 
   app::TerminalProgress progress(g_interrupted);
   app::AppContext context;
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   app::addPhantomCommands(cli, context);
   app::addRegisterCommands(cli, context);
   app::addPlanCommand(cli, context);
+  app::addPacsCommands(cli, context);
 
   try {
     cli.parse(argc, argv);

@@ -31,6 +31,8 @@ const char* errorCodeName(ErrorCode code) noexcept {
     return "unsupported";
   case ErrorCode::Cancelled:
     return "cancelled";
+  case ErrorCode::Network:
+    return "network error";
   case ErrorCode::Internal:
     return "internal error";
   }
@@ -57,6 +59,8 @@ int exitCodeFor(ErrorCode code) noexcept {
     return 9;
   case ErrorCode::Cancelled:
     return 130;
+  case ErrorCode::Network:
+    return 11;
   case ErrorCode::Internal:
     return 70;
   }

@@ -121,6 +121,7 @@ TEST(Error, CarriesCodeContextAndExitCode) {
   EXPECT_STREQ(e.what(), "series 1.2.3: slice 14 missing");
   EXPECT_EQ(exitCodeFor(e.code()), 7);
   EXPECT_EQ(exitCodeFor(ErrorCode::Cancelled), 130);
+  EXPECT_EQ(exitCodeFor(ErrorCode::Network), 11); // a DICOM server unreachable or lost (Documentation/pacs.md)
 }
 
 TEST(Progress, CancellationThrows) {

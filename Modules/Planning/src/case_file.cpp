@@ -80,13 +80,27 @@ public:
 
   SeriesRef series(const json& v, const std::string& key) const {
     if (v.is_string())
-      return {existingPath(v, key), {}};
-    onlyKeys(v, key, {"series", "series_uid"});
-    if (!v.contains("series"))
-      fail(ErrorCode::InvalidArgument, key + ".series", "is required");
-    SeriesRef r{existingPath(v["series"], key + ".series"), {}};
+      return {existingPath(v, key), {}, {}, {}};
+    onlyKeys(v, key, {"series", "series_uid", "pacs", "study_uid"});
+    SeriesRef r;
     if (v.contains("series_uid"))
       r.seriesUid = text(v["series_uid"], key + ".series_uid");
+    if (v.contains("pacs")) {
+      // A series in a PACS: retrieved into a cache folder before the plan runs (fetchPacsSeries).
+      if (v.contains("series"))
+        fail(ErrorCode::InvalidArgument, key, "gives both series and pacs: one source only");
+      r.pacs = text(v["pacs"], key + ".pacs");
+      for (const char* required : {"study_uid", "series_uid"})
+        if (!v.contains(required))
+          fail(ErrorCode::InvalidArgument, key + "." + required, "is required with pacs");
+      r.studyUid = text(v["study_uid"], key + ".study_uid");
+      if (r.pacs.empty() || r.studyUid.empty() || r.seriesUid.empty())
+        fail(ErrorCode::InvalidArgument, key, "pacs, study_uid and series_uid must not be empty");
+      return r;
+    }
+    if (!v.contains("series"))
+      fail(ErrorCode::InvalidArgument, key + ".series", "is required (or pacs, study_uid and series_uid)");
+    r.series = existingPath(v["series"], key + ".series");
     return r;
   }
 

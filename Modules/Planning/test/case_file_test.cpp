@@ -107,3 +107,28 @@ TEST_F(CaseFileTest, DiagnosisDefaultsToColorectalMetastasis) {
   expectError(R"({"diagnosis": "cancer", "baseline": "base", "followup": "follow", "lesions": []})",
               core::ErrorCode::InvalidArgument, "diagnosis");
 }
+
+TEST_F(CaseFileTest, ScansMayBeNamedInAPacs) {
+  const CaseFile c = parseCaseFile(
+      R"({"baseline": {"pacs": "hospital", "study_uid": "1.2", "series_uid": "1.2.3"}, "followup": "follow",
+          "lesions": [{"id": "L2", "center": [1, 2, 3], "diameter_mm": 14}]})",
+      m_dir / "case.json");
+  EXPECT_EQ(c.baseline.pacs, "hospital");
+  EXPECT_EQ(c.baseline.studyUid, "1.2");
+  EXPECT_EQ(c.baseline.seriesUid, "1.2.3");
+  EXPECT_TRUE(c.baseline.series.empty()) << "filled in when retrieved";
+  EXPECT_TRUE(c.followup.pacs.empty());
+}
+
+TEST_F(CaseFileTest, PacsSourcesNeedStudyAndSeriesAndOneSourceOnly) {
+  using core::ErrorCode;
+  const std::string lesions = R"(, "followup": "follow", "lesions": [{"id": "A", "click": [1,2,3]}]})";
+  expectError(R"({"baseline": {"pacs": "h", "series_uid": "1.2.3"})" + lesions, ErrorCode::InvalidArgument,
+              "baseline.study_uid");
+  expectError(R"({"baseline": {"pacs": "h", "study_uid": "1.2"})" + lesions, ErrorCode::InvalidArgument,
+              "baseline.series_uid");
+  expectError(R"({"baseline": {"pacs": "h", "study_uid": "1.2", "series_uid": "1.2.3", "series": "base"})" + lesions,
+              ErrorCode::InvalidArgument, "one source only");
+  expectError(R"({"baseline": {"pacs": "", "study_uid": "1.2", "series_uid": "1.2.3"})" + lesions,
+              ErrorCode::InvalidArgument, "must not be empty");
+}

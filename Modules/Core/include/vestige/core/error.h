@@ -17,6 +17,7 @@ enum class ErrorCode {
   Ambiguous,        // several candidates and no way to choose (e.g. several series, no UID given)
   Unsupported,      // valid but not handled (e.g. a transfer syntax no installed codec decodes)
   Cancelled,        // stopped by the user (Ctrl-C)
+  Network,          // a DICOM server unreachable, not answering in time, or the connection lost
   Internal,         // a bug: should never happen
 };
 

@@ -3,6 +3,7 @@
 // relative to the file's folder; coordinates are LPS mm. Reading validates strictly: an unknown key, a missing
 // file or a value of the wrong kind is a core::Error naming the key (e.g. "case.json: lesions[2].diameter_mm").
 #include "vestige/core/geometry.h"
+#include "vestige/core/progress.h"
 #include "vestige/planning/volumetry.h"
 
 #include <filesystem>
@@ -14,7 +15,9 @@ namespace vestige::planning {
 
 struct SeriesRef {
   std::filesystem::path series; // DICOM folder/file or a volume file (absolute after reading)
-  std::string seriesUid;        // optional
+  std::string seriesUid;        // optional (required with pacs)
+  std::string pacs;             // a server of pacs.json (or AET@HOST:PORT): series is empty until fetched
+  std::string studyUid;         // with pacs
 };
 
 enum class LesionMarkKind { Mask, CenterDiameter, Click, Markup };
@@ -57,5 +60,13 @@ struct CaseFile {
 [[nodiscard]] CaseFile readCaseFile(const std::filesystem::path& file);
 [[nodiscard]] CaseFile parseCaseFile(const std::string& json, const std::filesystem::path& file);
 [[nodiscard]] const char* name(LesionMarkKind kind) noexcept;
+
+// Retrieves the baseline and follow-up series that the case file names in a PACS into cacheFolder/<study UID>/
+// <series UID> (a series already there is not fetched again) and points their SeriesRef::series there. Servers
+// are looked up in pacsConfig (Documentation/pacs.md). Does nothing for a case file without PACS sources.
+void fetchPacsSeries(CaseFile& caseFile, const std::filesystem::path& cacheFolder,
+                     const std::filesystem::path& pacsConfig, core::Progress* progress);
+// $XDG_CACHE_HOME/vestige/pacs, else ~/.cache/vestige/pacs.
+[[nodiscard]] std::filesystem::path defaultPacsCacheFolder();
 
 } // namespace vestige::planning
