@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   app::addPhantomCommands(cli, context);
   app::addRegisterCommands(cli, context);
   app::addPlanCommand(cli, context);
+  app::addViewCommand(cli, context);
 
   try {
     cli.parse(argc, argv);
