@@ -116,8 +116,7 @@ PlanImages loadPlanImages(const fs::path& folder, core::Progress* progress) {
   readPart(out, "visible_tumour.nii.gz", out.masks.visibleTumour, &dicom::readMaskFile);
   // A mask off the follow-up grid would be drawn in the wrong place: refuse it rather than guess.
   auto checkGrid = [&](auto& mask, const char* name) {
-    if (!mask.empty() && !out.masks.followup.empty() &&
-        !core::sameGrid(mask.geometry, out.masks.followup.geometry)) {
+    if (!mask.empty() && !out.masks.followup.empty() && !core::sameGrid(mask.geometry, out.masks.followup.geometry)) {
       out.problems.push_back(std::string(name) + " is not on the follow-up grid; not shown");
       mask = {};
     }
@@ -131,7 +130,8 @@ PlanImages loadPlanImages(const fs::path& folder, core::Progress* progress) {
   core::reportProgress(progress, "registration", 0.5);
   const std::string regFolder =
       out.summary && !out.summary->registration.folder.empty() ? out.summary->registration.folder : "registration";
-  attempt(out.problems, "registration", [&] { out.transform = registration::loadRegistration(folder / regFolder).transform; });
+  attempt(out.problems, "registration",
+          [&] { out.transform = registration::loadRegistration(folder / regFolder).transform; });
 
   core::reportProgress(progress, "baseline series", 0.6);
   if (out.summary)

@@ -9,6 +9,7 @@
 #include <vtkCellArray.h>
 #include <vtkFloatArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkLegendBoxActor.h>
 #include <vtkNew.h>
 #include <vtkOrientationMarkerWidget.h>
@@ -132,6 +133,10 @@ SceneView::SceneView(const ViewerState& state, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   m_impl->widget = new QVTKOpenGLNativeWidget(this);
   m_impl->widget->setRenderWindow(m_impl->window);
+  // Keys belong to the window (VTK's own keys, e.g. w/s for wireframe/surface, would clash with the viewer's).
+  m_impl->widget->setFocusPolicy(Qt::NoFocus);
+  vtkNew<vtkInteractorStyleTrackballCamera> style;
+  m_impl->widget->interactor()->SetInteractorStyle(style);
   layout->addWidget(m_impl->widget);
   m_impl->renderer->SetBackground(0.08, 0.08, 0.1);
   m_impl->renderer->SetUseDepthPeeling(true);
@@ -166,7 +171,9 @@ SceneView::SceneView(const ViewerState& state, QWidget* parent)
 
 SceneView::~SceneView() = default;
 
-bool SceneView::hasSurfaces() const noexcept { return m_impl->surfaces != nullptr; }
+bool SceneView::hasSurfaces() const noexcept {
+  return m_impl->surfaces != nullptr;
+}
 
 void SceneView::setSurfaces(std::shared_ptr<const PlanSurfaces> surfaces) {
   for (auto& e : m_impl->entries)
@@ -222,7 +229,8 @@ void SceneView::refresh() {
       on = on && e.visibleOnlyZone == visibleOnly;
     e.actor->SetVisibility(on);
     const double base = visualization::styleOf(e.role).opacity;
-    const double scale = std::clamp(m_state.layer(layer).opacity / defaultLayers()[std::size_t(layer)].opacity, 0.0, 2.0);
+    const double scale =
+        std::clamp(m_state.layer(layer).opacity / defaultLayers()[std::size_t(layer)].opacity, 0.0, 2.0);
     double opacity = std::clamp(base * scale, 0.05, 1.0);
     if (!chosen.empty() && layer == Layer::Sites)
       opacity = e.name.size() > 5 && e.name.substr(5) == chosen ? 1.0 : 0.35;

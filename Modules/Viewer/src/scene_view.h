@@ -21,7 +21,7 @@ public:
   // Visibility and opacity from the layers and scenario; the chosen site is drawn opaque and the camera looks at it.
   void refresh();
   void focusOn(const core::Vec3& lps);
-  void resetCamera(); // anterior view of the whole liver
+  void resetCamera();          // anterior view of the whole liver
   void rotate(double degrees); // about the patient's superior axis
   void renderNow();
   // Seconds per rendered frame while turning the scene by 360 degrees in `frames` steps (benchmark).

@@ -54,7 +54,9 @@ QString letterOf(const core::Vec3& v) {
   return QString(QChar(v[axis] >= 0 ? pos[axis] : neg[axis]));
 }
 
-QColor toQColor(const visualization::Rgb8& c, int alpha = 255) { return QColor(c.r, c.g, c.b, alpha); }
+QColor toQColor(const visualization::Rgb8& c, int alpha = 255) {
+  return QColor(c.r, c.g, c.b, alpha);
+}
 
 visualization::Rgb8 siteColor(const ViewerState& state, std::size_t label) {
   const auto& lesions = state.images->summary->lesions;
@@ -141,8 +143,7 @@ SliceView::Frame SliceView::frameFor(QSize size, bool withVoxels) const {
       const double ck = std::floor(i0[2] + x * du[2] + y * dv[2] + 0.5);
       if (ci < 0 || cj < 0 || ck < 0 || ci >= nx || cj >= ny || ck >= nz)
         continue;
-      f.voxel[static_cast<std::size_t>(y) * f.width + x] =
-          static_cast<std::int64_t>(ci + nx * (cj + ny * ck));
+      f.voxel[static_cast<std::size_t>(y) * f.width + x] = static_cast<std::int64_t>(ci + nx * (cj + ny * ck));
     }
   return f;
 }
@@ -180,6 +181,11 @@ void SliceView::zoomBy(double factor) {
     m_centreSet = true;
   }
   m_zoom = std::clamp(m_zoom * factor, 0.25, 32.0);
+  update();
+}
+
+void SliceView::setZoom(double zoom) {
+  m_zoom = std::clamp(zoom, 0.25, 32.0);
   update();
 }
 
@@ -296,7 +302,8 @@ void SliceView::drawVectorOverlays(QPainter& painter, const Frame& f) const {
         continue;
       const double r = std::sqrt(radius * radius - off * off) / f.mmPerPixel;
       const QPointF c = lpsToPixel(lesions[k].baselineCenterLps);
-      const QColor color = toQColor(siteColor(m_state, k + 1), int(255 * std::max(0.3, m_state.layer(Layer::Sites).opacity)));
+      const QColor color =
+          toQColor(siteColor(m_state, k + 1), int(255 * std::max(0.3, m_state.layer(Layer::Sites).opacity)));
       painter.setPen(QPen(color, std::max(2.0, m_state.textPx / 6.0)));
       painter.setBrush(Qt::NoBrush);
       painter.drawEllipse(c, r, r);
@@ -350,16 +357,14 @@ void SliceView::drawAnnotations(QPainter& painter, QSize size, const Frame& f) c
   outlined(inner, Qt::AlignRight | Qt::AlignVCenter, letterOf(f.axes.right));
   outlined(inner, Qt::AlignTop | Qt::AlignHCenter, letterOf(core::scale(f.axes.down, -1)));
   outlined(inner, Qt::AlignBottom | Qt::AlignHCenter, letterOf(f.axes.down));
-  // Patient, series and date in the top-left corner.
+  // Patient, series and date in the top-left corner (OR mode: the scan's name only; the banner has the dates).
   QString corner = followup ? "Follow-up" : "Baseline";
-  if (m_state.images && m_state.images->summary) {
+  if (m_state.images && m_state.images->summary && !m_state.orMode) {
     const planning::SeriesSummary& s = followup ? m_state.images->summary->followup : m_state.images->summary->baseline;
-    corner += "  " + QString::fromStdString(s.date);
-    if (!m_state.orMode)
-      corner += "\n" + QString::fromStdString(s.patientName) + "  " + QString::fromStdString(s.patientId) + "\n" +
-                QString::fromStdString(s.description);
+    corner += "  " + QString::fromStdString(s.date) + "\n" + QString::fromStdString(s.patientName) + "  " +
+              QString::fromStdString(s.patientId) + "\n" + QString::fromStdString(s.description);
   }
-  outlined(inner.adjusted(0, 0, 0, 0), Qt::AlignLeft | Qt::AlignTop, corner);
+  outlined(inner, Qt::AlignLeft | Qt::AlignTop, corner);
   const double position = cursor()[f.axes.normal];
   core::Vec3 normal{0, 0, 0};
   normal[f.axes.normal] = position >= 0 ? 1 : -1;
@@ -395,7 +400,18 @@ void SliceView::drawLegend(QPainter& painter, QSize size) const {
     return;
   using visualization::Role;
   std::vector<std::pair<QString, visualization::Rgb8>> entries;
-  if (m_scan == Scan::Followup)
+  if (m_state.orMode) {
+    // OR mode: few, large entries (the chosen site's status only) so that the scan stays visible.
+    std::string status = "visible";
+    if (m_state.site >= 0)
+      status = m_state.images->summary->lesions[std::size_t(m_state.site)].status;
+    const auto role = visualization::siteRoleOf(status);
+    entries = {{"Site " + QString::fromStdString(status), visualization::styleOf(role).color}};
+    if (m_scan == Scan::Followup)
+      entries.insert(entries.end(), {{"Resection zone", layerColor(Layer::Resection)},
+                                     {"Remnant", layerColor(Layer::Remnant)},
+                                     {"Visible tumour", layerColor(Layer::Tumour)}});
+  } else if (m_scan == Scan::Followup) {
     entries = {{"Liver outline", layerColor(Layer::Liver)},
                {"Visible tumour", layerColor(Layer::Tumour)},
                {"Site visible", visualization::styleOf(Role::SiteVisible).color},
@@ -403,12 +419,13 @@ void SliceView::drawLegend(QPainter& painter, QSize size) const {
                {"Site disappeared", visualization::styleOf(Role::SiteDisappeared).color},
                {"Resection zone", layerColor(Layer::Resection)},
                {"Remnant", layerColor(Layer::Remnant)}};
-  else
+  } else {
     entries = {{"Lesion visible", visualization::styleOf(Role::SiteVisible).color},
                {"Lesion shrunk", visualization::styleOf(Role::SiteShrunk).color},
                {"Lesion disappeared", visualization::styleOf(Role::SiteDisappeared).color}};
+  }
   QFont font = painter.font();
-  font.setPixelSize(int(std::round(m_state.textPx * (m_state.orMode ? 0.8 : 0.85))));
+  font.setPixelSize(int(std::round(m_state.textPx * (m_state.orMode ? 1.0 : 0.85))));
   font.setBold(m_state.orMode);
   painter.setFont(font);
   const QFontMetrics metrics(font);
@@ -458,13 +475,15 @@ void SliceView::mouseMoveEvent(QMouseEvent* event) {
   } else if (m_dragButton == Qt::MiddleButton) {
     const Frame f = frameFor(size(), false);
     m_centreLps = core::sub(m_dragCentre, core::add(core::scale(f.axes.right, d.x() * f.mmPerPixel),
-                                                     core::scale(f.axes.down, d.y() * f.mmPerPixel)));
+                                                    core::scale(f.axes.down, d.y() * f.mmPerPixel)));
     m_centreSet = true;
     update();
   }
 }
 
-void SliceView::mouseReleaseEvent(QMouseEvent*) { m_dragButton = Qt::NoButton; }
+void SliceView::mouseReleaseEvent(QMouseEvent*) {
+  m_dragButton = Qt::NoButton;
+}
 
 void SliceView::wheelEvent(QWheelEvent* event) {
   const int steps = event->angleDelta().y() / 120;
@@ -476,6 +495,8 @@ void SliceView::wheelEvent(QWheelEvent* event) {
     stepSlice(steps);
 }
 
-void SliceView::enterEvent(QEvent*) { emit hovered(this); }
+void SliceView::enterEvent(QEvent*) {
+  emit hovered(this);
+}
 
 } // namespace vestige::viewer

@@ -35,6 +35,7 @@ public:
   void centreOn(const core::Vec3& lps);
   void resetView(); // whole scan, zoom 1, no pan
   void zoomBy(double factor);
+  void setZoom(double zoom); // 1: the whole scan fits the view
   // One voxel step along the view normal (positive: towards L, P or S).
   void stepSlice(int steps);
   [[nodiscard]] std::optional<double> rulerLengthMm() const;

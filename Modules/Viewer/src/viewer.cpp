@@ -31,7 +31,9 @@ Layout parseLayout(const std::string& name) {
   throw core::Error(core::ErrorCode::InvalidArgument, "layout must be review, compare or 3d", "--layout " + name);
 }
 
-void prepareOpenGl() { QSurfaceFormat::setDefaultFormat(QVTKOpenGLNativeWidget::defaultFormat()); }
+void prepareOpenGl() {
+  QSurfaceFormat::setDefaultFormat(QVTKOpenGLNativeWidget::defaultFormat());
+}
 
 namespace {
 

@@ -40,7 +40,7 @@ struct ViewerState {
   core::Vec3 baselineCursorLps{};
   std::array<LayerState, kLayerCount> layers{};
   WindowLevel window{350.0, 60.0};
-  int site = -1;                  // chosen row of plan.json's lesions, -1 none
+  int site = -1;                    // chosen row of plan.json's lesions, -1 none
   std::string scenario = kAllSites; // kAllSites or kVisibleOnly
   bool orMode = false;
   double textPx = 13.0; // label size on the views (OR mode: >= 28 px at 1080 lines, scaled with the screen)

@@ -89,7 +89,9 @@ private:
   double m_begin, m_end;
 };
 
-QString fixed(double value, int decimals = 1) { return QString::number(value, 'f', decimals); }
+QString fixed(double value, int decimals = 1) {
+  return QString::number(value, 'f', decimals);
+}
 
 QString scenarioTitle(const std::string& name) {
   return name == kVisibleOnly ? "Visible sites only" : "All original sites";
@@ -123,8 +125,7 @@ ViewerWindow::ViewerWindow(const std::filesystem::path& folder, QWidget* parent)
   m_active = m_axial;
   for (SliceView* view : {m_axial, m_coronal, m_sagittal, m_baseline}) {
     connect(view, &SliceView::cursorPicked, this, [this](Scan scan, core::Vec3 lps) { setCursor(scan, lps); });
-    connect(view, &SliceView::windowChanged, this,
-            [this](double width, double centre) { setWindow({width, centre}); });
+    connect(view, &SliceView::windowChanged, this, [this](double width, double centre) { setWindow({width, centre}); });
     connect(view, &SliceView::hovered, this, [this](SliceView* v) { m_active = v; });
   }
   m_axial->installEventFilter(this);
@@ -174,7 +175,7 @@ void ViewerWindow::buildPanel() {
   layout->addLayout(layouts);
 
   m_sites = new QTableWidget(0, 6, m_panel);
-  m_sites->setHorizontalHeaderLabels({"Site", "Status", "Baseline \u00d8 mm", "Uncert. mm", "Depth mm", "Missing"});
+  m_sites->setHorizontalHeaderLabels({"Site", "Status", "\u00d8 mm", "Unc. mm", "Depth mm", "Missing"});
   m_sites->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_sites->setSelectionMode(QAbstractItemView::SingleSelection);
   m_sites->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -232,10 +233,12 @@ void ViewerWindow::startLoading(const std::filesystem::path& folder) {
     try {
       WindowProgress imagesProgress(m_progress, m_cancel, 0.0, 0.5);
       auto images = std::make_shared<const PlanImages>(loadPlanImages(folder, &imagesProgress));
-      QMetaObject::invokeMethod(this, [this, images] { imagesArrived(images); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          this, [this, images] { imagesArrived(images); }, Qt::QueuedConnection);
       WindowProgress surfacesProgress(m_progress, m_cancel, 0.5, 1.0);
       auto surfaces = std::make_shared<const PlanSurfaces>(buildPlanSurfaces(*images, &surfacesProgress));
-      QMetaObject::invokeMethod(this, [this, surfaces] { surfacesArrived(surfaces); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          this, [this, surfaces] { surfacesArrived(surfaces); }, Qt::QueuedConnection);
     } catch (const std::exception& e) {
       if (m_cancel)
         return;
@@ -259,8 +262,7 @@ void ViewerWindow::imagesArrived(std::shared_ptr<const PlanImages> images) {
   refreshViews();
   if (!m_state.images->masks.followup.empty()) {
     m_axial->repaint();
-    m_firstFrameSeconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_created).count();
+    m_firstFrameSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_created).count();
   }
 }
 
@@ -295,12 +297,10 @@ void ViewerWindow::fillSiteTable() {
   m_sites->setRowCount(int(lesions.size()));
   for (std::size_t k = 0; k < lesions.size(); ++k) {
     const planning::LesionResult& l = lesions[k];
-    const QStringList cells = {QString::fromStdString(l.id),
-                               QString::fromStdString(l.status) + (l.statusOverridden ? " (radiologist)" : ""),
-                               fixed(l.baselineDiameterMm),
-                               fixed(l.uncertaintyMm),
-                               fixed(l.depthBelowSurfaceMm),
-                               l.missingMetastasis ? "MISSING" : ""};
+    const QStringList cells = {
+        QString::fromStdString(l.id), QString::fromStdString(l.status) + (l.statusOverridden ? " (radiologist)" : ""),
+        fixed(l.baselineDiameterMm),  fixed(l.uncertaintyMm),
+        fixed(l.depthBelowSurfaceMm), l.missingMetastasis ? "MISSING" : ""};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (c == 1) {
@@ -372,6 +372,9 @@ void ViewerWindow::refreshPanel() {
       const auto& l = m_state.images->summary->lesions[std::size_t(m_state.site)];
       banner = "Site " + QString::fromStdString(l.id) + " (" + QString::fromStdString(l.status) + ")   ";
     }
+    if (m_state.images && m_state.images->summary)
+      banner += "Baseline " + QString::fromStdString(m_state.images->summary->baseline.date) + ", follow-up " +
+                QString::fromStdString(m_state.images->summary->followup.date) + "\n";
     QString figures = figuresText();
     figures.replace('\n', "   ");
     banner += figures;
@@ -487,6 +490,9 @@ void ViewerWindow::chooseSite(int index) {
   for (SliceView* v : {m_axial, m_coronal, m_sagittal})
     v->centreOn(l.projectedCenterLps);
   m_baseline->centreOn(l.baselineCenterLps);
+  if (m_state.orMode) // the side views of OR mode are small: show the site's neighbourhood, not the whole body
+    for (SliceView* v : {m_axial, m_baseline})
+      v->setZoom(2.5);
   m_sites->selectRow(index);
   m_scene->refresh();
   m_scene->focusOn(l.projectedCenterLps);

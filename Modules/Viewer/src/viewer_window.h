@@ -4,8 +4,8 @@
 // fill in as its parts arrive.
 #include "scene_view.h"
 #include "slice_view.h"
-#include "viewer_state.h"
 #include "vestige/viewer/viewer.h"
+#include "viewer_state.h"
 
 #include <QMainWindow>
 

@@ -33,7 +33,9 @@ nlohmann::json readJson(const fs::path& file) {
   return nlohmann::json::parse(in);
 }
 
-core::Vec3 vec(const nlohmann::json& j) { return {j[0].get<double>(), j[1].get<double>(), j[2].get<double>()}; }
+core::Vec3 vec(const nlohmann::json& j) {
+  return {j[0].get<double>(), j[1].get<double>(), j[2].get<double>()};
+}
 
 visualization::RgbImage toRgb(const QImage& source) {
   const QImage image = source.convertToFormat(QImage::Format_RGB888);
@@ -70,6 +72,7 @@ private:
   std::unique_ptr<ViewerWindow> m_window;
   nlohmann::json m_plan;
   fs::path m_temp;
+  std::map<std::string, std::string> m_fingerprint; // of the plan folder: the viewer never writes into it
 
   // Points LPS through `vestige warp --points` (fromFollowup: the transform's own direction).
   std::vector<core::Vec3> warp(const std::vector<core::Vec3>& points, bool fromFollowup) {
@@ -105,6 +108,7 @@ private slots:
   void initTestCase() {
     QVERIFY2(fs::exists(planFolder() / "plan.json"), "VESTIGE_VIEWER_PLAN must name the phantom plan (fixture)");
     m_plan = readJson(planFolder() / "plan.json");
+    m_fingerprint = vestige::testing::fingerprintTree(planFolder());
     m_temp = vestige::testing::freshTempDir("viewer-review");
     m_window = std::make_unique<ViewerWindow>(planFolder());
     m_window->setFullScreenAllowed(false);
@@ -119,6 +123,7 @@ private slots:
   void cleanupTestCase() {
     m_window.reset();
     fs::remove_all(m_temp);
+    QVERIFY(vestige::testing::fingerprintTree(planFolder()) == m_fingerprint);
   }
 
   void everySiteCentresBothScans() {
@@ -296,7 +301,8 @@ private slots:
       if (update)
         visualization::writePng(image, dir / c.file);
       QVERIFY2(fs::exists(dir / c.file), c.file);
-      const visualization::ImageDifference d = visualization::compareImages(image, visualization::readPng(dir / c.file));
+      const visualization::ImageDifference d =
+          visualization::compareImages(image, visualization::readPng(dir / c.file));
       qInfo("%s: %.4f of pixels differ by more than 24 levels, mean %.2f", c.file, d.fractionDiffering, d.meanAbsolute);
       QVERIFY2(d.fractionDiffering < c.fraction, c.file);
     }

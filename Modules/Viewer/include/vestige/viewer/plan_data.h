@@ -26,10 +26,10 @@ struct PlanImages {
   // Label k+1: the ring of site k's uncertainty reach (voxels within uncertaintyMm of the projected site, outside
   // it), on the follow-up grid. Empty without projected sites.
   core::LabelMap uncertaintyReach;
-  core::Image baseline;                           // the baseline series, from plan.json's baseline source
+  core::Image baseline;                             // the baseline series, from plan.json's baseline source
   std::optional<registration::Transform> transform; // follow-up LPS -> baseline LPS (registration/transform.h5)
-  std::vector<core::Vec3> resectionBoundaryLps;   // centres of resection voxels with a face neighbour outside
-  std::vector<std::string> problems;              // what could not be read, for the window to say
+  std::vector<core::Vec3> resectionBoundaryLps;     // centres of resection voxels with a face neighbour outside
+  std::vector<std::string> problems;                // what could not be read, for the window to say
 };
 
 // The surfaces of both scenarios: "all original sites" as the report draws them, and the resection and remnant of

@@ -15,10 +15,10 @@ enum class Layout { Review, Compare, Scene3d };
 struct ViewerOptions {
   std::filesystem::path folder; // written by `vestige plan`; only read
   Layout layout = Layout::Review;
-  std::optional<std::string> site; // lesion id to centre on
-  bool operatingRoom = false;      // full screen, dark, large labels, few keys
+  std::optional<std::string> site;                 // lesion id to centre on
+  bool operatingRoom = false;                      // full screen, dark, large labels, few keys
   std::optional<std::filesystem::path> screenshot; // render, write this PNG and exit
-  int width = 1600;                // window size for screenshots (and the initial window)
+  int width = 1600;                                // window size for screenshots (and the initial window)
   int height = 1000;
   bool benchmark = false; // print time to first frame, slice and 3D frame rates, peak memory, then exit
 };
