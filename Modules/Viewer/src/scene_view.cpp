@@ -5,12 +5,15 @@
 
 #include <vtkActor.h>
 #include <vtkAnnotatedCubeActor.h>
+#include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCellPicker.h>
 #include <vtkFloatArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkLegendBoxActor.h>
+#include <vtkLineSource.h>
 #include <vtkNew.h>
 #include <vtkOrientationMarkerWidget.h>
 #include <vtkPointData.h>
@@ -20,6 +23,7 @@
 #include <vtkProperty.h>
 #include <vtkRenderWindowInteractor.h>
 #include <vtkRenderer.h>
+#include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 
 #include <chrono>
@@ -125,7 +129,56 @@ struct SceneView::Impl {
     bool visibleOnlyZone = false;
   };
   std::vector<Entry> entries;
+  vtkNew<vtkCellPicker> picker;
+  std::vector<core::Vec3> ruler;
+  vtkNew<vtkLineSource> rulerLine;
+  vtkNew<vtkActor> rulerActor;
+  vtkNew<vtkTextActor> rulerText;
 };
+
+namespace {
+
+// Shift + left click on the 3D view: a ruler point instead of a rotation.
+void onLeftPress(vtkObject* caller, unsigned long, void* client, void*) {
+  auto* interactor = static_cast<vtkRenderWindowInteractor*>(caller);
+  if (!interactor->GetShiftKey())
+    return;
+  auto* view = static_cast<SceneView*>(client);
+  const int* pos = interactor->GetEventPosition();
+  int size[2] = {0, 0};
+  interactor->GetSize(size);
+  view->pickRulerPoint(pos[0], size[1] - 1 - pos[1]);
+}
+
+} // namespace
+
+bool SceneView::pickRulerPoint(int x, int y) {
+  int size[2] = {0, 0};
+  m_impl->widget->interactor()->GetSize(size);
+  if (!m_impl->picker->Pick(x, (size[1] - 1) - y, 0, m_impl->renderer) || m_impl->picker->GetCellId() < 0)
+    return false;
+  double p[3];
+  m_impl->picker->GetPickPosition(p);
+  if (m_impl->ruler.size() >= 2)
+    m_impl->ruler.clear();
+  m_impl->ruler.push_back({p[0], p[1], p[2]});
+  if (m_impl->ruler.size() == 2) {
+    m_impl->rulerLine->SetPoint1(m_impl->ruler[0].data());
+    m_impl->rulerLine->SetPoint2(m_impl->ruler[1].data());
+    m_impl->rulerLine->Update();
+    m_impl->rulerText->SetInput((QString::number(*rulerLengthMm(), 'f', 1) + " mm").toUtf8().constData());
+  }
+  m_impl->rulerActor->SetVisibility(m_impl->ruler.size() == 2);
+  m_impl->rulerText->SetVisibility(m_impl->ruler.size() == 2);
+  renderNow();
+  return true;
+}
+
+std::optional<double> SceneView::rulerLengthMm() const {
+  if (m_impl->ruler.size() != 2)
+    return std::nullopt;
+  return core::distanceMm(m_impl->ruler[0], m_impl->ruler[1]);
+}
 
 SceneView::SceneView(const ViewerState& state, QWidget* parent)
     : QWidget(parent), m_impl(std::make_unique<Impl>()), m_state(state) {
@@ -158,6 +211,26 @@ SceneView::SceneView(const ViewerState& state, QWidget* parent)
   m_impl->marker->SetViewport(0.0, 0.0, 0.16, 0.16);
   m_impl->marker->SetEnabled(1);
   m_impl->marker->InteractiveOff();
+
+  vtkNew<vtkCallbackCommand> press;
+  press->SetCallback(&onLeftPress);
+  press->SetClientData(this);
+  m_impl->widget->interactor()->AddObserver(vtkCommand::LeftButtonPressEvent, press, 1.0);
+  // Drawn on top of the surfaces (no depth test) so that a ruler across the liver stays visible.
+  vtkNew<vtkPolyDataMapper> rulerMapper;
+  rulerMapper->SetInputConnection(m_impl->rulerLine->GetOutputPort());
+  m_impl->rulerActor->SetMapper(rulerMapper);
+  m_impl->rulerActor->GetProperty()->SetColor(1, 1, 1);
+  m_impl->rulerActor->GetProperty()->SetLineWidth(3);
+  m_impl->rulerActor->SetVisibility(false);
+  m_impl->renderer->AddActor(m_impl->rulerActor);
+  m_impl->rulerText->GetTextProperty()->SetFontSize(20);
+  m_impl->rulerText->GetTextProperty()->SetColor(1, 1, 1);
+  m_impl->rulerText->SetPosition(10, 10);
+  m_impl->rulerText->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  m_impl->rulerText->GetPositionCoordinate()->SetValue(0.2, 0.03);
+  m_impl->rulerText->SetVisibility(false);
+  m_impl->renderer->AddViewProp(m_impl->rulerText);
 
   m_impl->legend->SetNumberOfEntries(0);
   m_impl->legend->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();

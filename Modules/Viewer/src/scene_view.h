@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 namespace vestige::viewer {
 
@@ -24,6 +25,10 @@ public:
   void resetCamera();          // anterior view of the whole liver
   void rotate(double degrees); // about the patient's superior axis
   void renderNow();
+  // Ruler on the surfaces: Shift + left click picks a surface point; two points give a line and its length in mm
+  // (a third starts a new ruler). pickRulerPoint takes view pixels from the top-left, as Qt gives them.
+  bool pickRulerPoint(int x, int y);
+  [[nodiscard]] std::optional<double> rulerLengthMm() const;
   // Seconds per rendered frame while turning the scene by 360 degrees in `frames` steps (benchmark).
   [[nodiscard]] double secondsPerRotationFrame(int frames);
 

@@ -308,6 +308,47 @@ private slots:
     }
   }
 
+  void rulersMeasureMillimetres() {
+    m_window->setViewerLayout(Layout::Review);
+    m_window->chooseSite(0);
+    SliceView* axial = m_window->followupView(Plane::Axial);
+    // Two points 50 mm apart (30 along L, 40 along P) on the axial slice through the cursor.
+    const core::Vec3 a = m_window->state().followupCursorLps;
+    const core::Vec3 b = {a[0] + 30.0, a[1] + 40.0, a[2]};
+    const QPointF pa = axial->lpsToPixel(a), pb = axial->lpsToPixel(b);
+    QTest::mousePress(axial, Qt::LeftButton, Qt::ShiftModifier, pa.toPoint());
+    QMouseEvent move(QEvent::MouseMove, pb, Qt::LeftButton, Qt::LeftButton, Qt::ShiftModifier);
+    QApplication::sendEvent(axial, &move);
+    QTest::mouseRelease(axial, Qt::LeftButton, Qt::ShiftModifier, pb.toPoint());
+    const double mmPerPixel = core::distanceMm(axial->pixelToLps(QPointF(0, 0)), axial->pixelToLps(QPointF(1, 0)));
+    QVERIFY(axial->rulerLengthMm().has_value());
+    qInfo("slice ruler: %.2f mm for 50 mm (pixel %.2f mm)", *axial->rulerLengthMm(), mmPerPixel);
+    QVERIFY(std::abs(*axial->rulerLengthMm() - 50.0) <= 2.0 * mmPerPixel);
+    // The ruler does not move the cursor.
+    QVERIFY(core::distanceMm(m_window->state().followupCursorLps, a) < 1e-9);
+
+    // On the 3D surface: two picks near the middle of the view both hit a surface and give a length.
+    SceneView* scene = m_window->sceneView();
+    m_window->resetViews();
+    const int cx = scene->width() / 2, cy = scene->height() / 2;
+    QVERIFY(scene->pickRulerPoint(cx, cy));
+    QVERIFY(scene->pickRulerPoint(cx + scene->width() / 8, cy));
+    QVERIFY(scene->rulerLengthMm().has_value() && *scene->rulerLengthMm() > 1.0);
+    qInfo("3D ruler between two surface picks: %.1f mm", *scene->rulerLengthMm());
+  }
+
+  void distanceToResectionBoundary() {
+    // Every projected centre lies inside its zone (negative distance), and the cursor read-out says so.
+    const PlanImages& images = *m_window->state().images;
+    for (const auto& l : m_plan["lesions"]) {
+      const auto d = distanceToResectionBoundaryMm(images, vec(l["projected_center_lps"]));
+      QVERIFY(d.has_value());
+      QVERIFY2(*d < 0.0, l["id"].get<std::string>().c_str());
+    }
+    m_window->chooseSite(0);
+    QVERIFY(m_window->cursorText().contains("inside the zone"));
+  }
+
   void operatingRoomTextIsLarge() {
     m_window->setOperatingRoom(true);
     m_window->resize(1920, 1080);
