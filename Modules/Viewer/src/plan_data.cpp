@@ -93,7 +93,7 @@ core::Image readBaseline(const planning::SeriesSummary& series) {
 
 } // namespace
 
-PlanImages loadPlanImages(const fs::path& folder, core::Progress* progress) {
+PlanImages loadFollowupImages(const fs::path& folder, core::Progress* progress) {
   PlanImages out;
   out.folder = folder;
   if (!fs::is_directory(folder)) {
@@ -127,22 +127,42 @@ PlanImages loadPlanImages(const fs::path& folder, core::Progress* progress) {
   checkGrid(out.masks.remnant, "remnant.nii.gz");
   checkGrid(out.masks.visibleTumour, "visible_tumour.nii.gz");
 
-  core::reportProgress(progress, "registration", 0.5);
-  const std::string regFolder =
-      out.summary && !out.summary->registration.folder.empty() ? out.summary->registration.folder : "registration";
-  attempt(out.problems, "registration",
-          [&] { out.transform = registration::loadRegistration(folder / regFolder).transform; });
-
-  core::reportProgress(progress, "baseline series", 0.6);
-  if (out.summary)
-    attempt(out.problems, "baseline series", [&] { out.baseline = readBaseline(out.summary->baseline); });
-
-  core::reportProgress(progress, "overlays", 0.9);
-  if (out.summary && !out.masks.projectedSites.empty())
-    out.uncertaintyReach = uncertaintyReachOf(out.masks.projectedSites, out.summary->lesions);
   out.resectionBoundaryLps = boundaryCentres(out.masks.resection);
-  core::reportProgress(progress, "images", 1.0);
+  core::reportProgress(progress, "follow-up", 1.0);
   return out;
+}
+
+LinkedParts loadLinkedParts(const PlanImages& images, core::Progress* progress) {
+  LinkedParts out;
+  core::reportProgress(progress, "registration", 0.0);
+  const std::string regFolder = images.summary && !images.summary->registration.folder.empty()
+                                    ? images.summary->registration.folder
+                                    : "registration";
+  if (fs::is_directory(images.folder))
+    attempt(out.problems, "registration",
+            [&] { out.transform = registration::loadRegistration(images.folder / regFolder).transform; });
+  core::reportProgress(progress, "baseline series", 0.3);
+  if (images.summary)
+    attempt(out.problems, "baseline series", [&] { out.baseline = readBaseline(images.summary->baseline); });
+  core::reportProgress(progress, "overlays", 0.9);
+  if (images.summary && !images.masks.projectedSites.empty())
+    out.uncertaintyReach = uncertaintyReachOf(images.masks.projectedSites, images.summary->lesions);
+  core::reportProgress(progress, "baseline", 1.0);
+  return out;
+}
+
+void mergeLinkedParts(PlanImages& images, LinkedParts&& parts) {
+  images.baseline = std::move(parts.baseline);
+  images.transform = std::move(parts.transform);
+  images.uncertaintyReach = std::move(parts.uncertaintyReach);
+  images.problems.insert(images.problems.end(), parts.problems.begin(), parts.problems.end());
+}
+
+PlanImages loadPlanImages(const fs::path& folder, core::Progress* progress) {
+  core::SubProgress first(progress, 0.0, 0.5), second(progress, 0.5, 1.0);
+  PlanImages images = loadFollowupImages(folder, &first);
+  mergeLinkedParts(images, loadLinkedParts(images, &second));
+  return images;
 }
 
 PlanSurfaces buildPlanSurfaces(const PlanImages& images, core::Progress* progress) {

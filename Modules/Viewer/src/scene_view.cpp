@@ -193,7 +193,10 @@ SceneView::SceneView(const ViewerState& state, QWidget* parent)
   layout->addWidget(m_impl->widget);
   m_impl->renderer->SetBackground(0.08, 0.08, 0.1);
   m_impl->renderer->SetUseDepthPeeling(true);
-  m_impl->renderer->SetMaximumNumberOfPeels(8);
+  // Four peels and an early stop keep rotation interactive on software OpenGL; deeper layers of the translucent
+  // ghosts add little.
+  m_impl->renderer->SetMaximumNumberOfPeels(4);
+  m_impl->renderer->SetOcclusionRatio(0.05);
   m_impl->window->SetAlphaBitPlanes(1);
   m_impl->window->SetMultiSamples(0);
   m_impl->window->AddRenderer(m_impl->renderer);

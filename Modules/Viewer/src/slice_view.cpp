@@ -338,11 +338,11 @@ void SliceView::drawAnnotations(QPainter& painter, QSize size, const Frame& f) c
   const int pad = int(m_state.textPx / 2);
   const int w = size.width(), h = size.height();
   auto outlined = [&](const QRect& box, int flags, const QString& text, QColor color = Qt::white) {
-    painter.setPen(QColor(0, 0, 0, 220));
-    for (int dx = -1; dx <= 1; ++dx)
-      for (int dy = -1; dy <= 1; ++dy)
-        if (dx || dy)
-          painter.drawText(box.translated(dx, dy), flags, text);
+    // A dark shadow on two sides keeps labels readable on bright bone as well as on air, at a third of the cost
+    // of a full outline (text drawing dominates a frame's time otherwise).
+    painter.setPen(QColor(0, 0, 0, 230));
+    painter.drawText(box.translated(1, 1), flags, text);
+    painter.drawText(box.translated(-1, -1), flags, text);
     painter.setPen(color);
     painter.drawText(box, flags, text);
   };

@@ -231,10 +231,16 @@ void ViewerWindow::buildPanel() {
 void ViewerWindow::startLoading(const std::filesystem::path& folder) {
   m_loader = std::thread([this, folder] {
     try {
-      WindowProgress imagesProgress(m_progress, m_cancel, 0.0, 0.5);
-      auto images = std::make_shared<const PlanImages>(loadPlanImages(folder, &imagesProgress));
+      // Three steps, each shown as it arrives: the follow-up side, the baseline side, the 3D surfaces. The UI
+      // thread merges the baseline side into the images; the surfaces read only plan.json and the masks.
+      WindowProgress imagesProgress(m_progress, m_cancel, 0.0, 0.2);
+      auto images = std::make_shared<PlanImages>(loadFollowupImages(folder, &imagesProgress));
       QMetaObject::invokeMethod(
           this, [this, images] { imagesArrived(images); }, Qt::QueuedConnection);
+      WindowProgress linkedProgress(m_progress, m_cancel, 0.2, 0.5);
+      auto linked = std::make_shared<LinkedParts>(loadLinkedParts(*images, &linkedProgress));
+      QMetaObject::invokeMethod(
+          this, [this, linked] { linkedPartsArrived(linked); }, Qt::QueuedConnection);
       WindowProgress surfacesProgress(m_progress, m_cancel, 0.5, 1.0);
       auto surfaces = std::make_shared<const PlanSurfaces>(buildPlanSurfaces(*images, &surfacesProgress));
       QMetaObject::invokeMethod(
@@ -254,7 +260,19 @@ void ViewerWindow::startLoading(const std::filesystem::path& folder) {
   });
 }
 
-void ViewerWindow::imagesArrived(std::shared_ptr<const PlanImages> images) {
+void ViewerWindow::linkedPartsArrived(std::shared_ptr<LinkedParts> parts) {
+  m_problems.insert(m_problems.end(), parts->problems.begin(), parts->problems.end());
+  mergeLinkedParts(*m_images, std::move(*parts));
+  // A clicked follow-up cursor gets its baseline partner now that the transform is known (a chosen site keeps
+  // plan.json's baseline centre).
+  if (m_state.haveCursor && m_images->transform && m_state.site < 0)
+    setCursor(Scan::Followup, m_state.followupCursorLps);
+  refreshPanel();
+  refreshViews();
+}
+
+void ViewerWindow::imagesArrived(std::shared_ptr<PlanImages> images) {
+  m_images = images;
   m_state.images = std::move(images);
   m_problems.insert(m_problems.end(), m_state.images->problems.begin(), m_state.images->problems.end());
   fillSiteTable();

@@ -71,7 +71,8 @@ protected:
 private:
   void buildPanel();
   void startLoading(const std::filesystem::path& folder);
-  void imagesArrived(std::shared_ptr<const PlanImages> images);
+  void imagesArrived(std::shared_ptr<PlanImages> images);
+  void linkedPartsArrived(std::shared_ptr<LinkedParts> parts);
   void surfacesArrived(std::shared_ptr<const PlanSurfaces> surfaces);
   void fillSiteTable();
   void refreshPanel();
@@ -80,6 +81,7 @@ private:
   void stepSite(int delta);
 
   ViewerState m_state;
+  std::shared_ptr<PlanImages> m_images; // the UI thread's handle: linked parts are merged into it here
   Layout m_layout = Layout::Review;
   SliceView* m_axial = nullptr;
   SliceView* m_coronal = nullptr;

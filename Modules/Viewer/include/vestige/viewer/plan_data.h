@@ -40,7 +40,21 @@ struct PlanSurfaces {
   std::vector<std::string> problems;
 };
 
-// Reads everything but the surfaces; never throws for a missing or unreadable part (Cancelled still propagates).
+// The parts that need the baseline side: read after the follow-up so that the first slices show sooner.
+struct LinkedParts {
+  core::Image baseline;
+  std::optional<registration::Transform> transform;
+  core::LabelMap uncertaintyReach;
+  std::vector<std::string> problems;
+};
+
+// None of these throws for a missing or unreadable part (Cancelled still propagates).
+// plan.json, the follow-up, the masks and the resection boundary.
+[[nodiscard]] PlanImages loadFollowupImages(const std::filesystem::path& folder, core::Progress* progress = nullptr);
+// The registration, the baseline series and the uncertainty rings of a plan whose follow-up part is read.
+[[nodiscard]] LinkedParts loadLinkedParts(const PlanImages& images, core::Progress* progress = nullptr);
+void mergeLinkedParts(PlanImages& images, LinkedParts&& parts);
+// Everything but the surfaces (the three calls above).
 [[nodiscard]] PlanImages loadPlanImages(const std::filesystem::path& folder, core::Progress* progress = nullptr);
 [[nodiscard]] PlanSurfaces buildPlanSurfaces(const PlanImages& images, core::Progress* progress = nullptr);
 
