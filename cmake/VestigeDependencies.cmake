@@ -21,6 +21,9 @@ find_package(VTK 9.1 REQUIRED COMPONENTS
   CommonCore CommonDataModel CommonTransforms CommonExecutionModel FiltersCore FiltersGeneral FiltersModeling
   FiltersGeometry IOGeometry IOImage RenderingCore RenderingOpenGL2 RenderingAnnotation RenderingFreeType
   InteractionStyle)
+# Viewer: the interactive viewer (Qt 5 widgets; VTK's Qt widget for its 3D view). Qt stays private to that module.
+find_package(Qt5 REQUIRED COMPONENTS Widgets OpenGL Test)
+find_package(VTK 9.1 REQUIRED COMPONENTS GUISupportQt InteractionWidgets)
 # Report: the PDF (cairo stays private to that module).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)

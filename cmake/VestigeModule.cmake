@@ -3,7 +3,7 @@
 # Declares library vestige_<name> (alias vestige::<Name>) from Modules/<Name>/src/*.cpp with public headers in
 # Modules/<Name>/include/vestige/<name>/. DEPENDS lists Vestige modules; the layering is enforced: a module may
 # depend only on modules declared before it in VESTIGE_MODULE_ORDER.
-set(VESTIGE_MODULE_ORDER Core Dicom Phantom Registration Segmentation Lesions Planning Visualization Report)
+set(VESTIGE_MODULE_ORDER Core Dicom Phantom Registration Segmentation Lesions Planning Visualization Report Viewer)
 
 function(vestige_add_module name)
   cmake_parse_arguments(ARG "" "" "DEPENDS;PRIVATE_LIBS;PUBLIC_LIBS" ${ARGN})

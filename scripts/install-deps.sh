@@ -12,6 +12,8 @@ packages=(
   # A Recommends of libinsighttoolkit5-dev, yet ITK's exported link interface names -lfftw3 and -lfftw3f.
   libfftw3-dev
   libcli11-dev nlohmann-json3-dev libcairo2-dev
+  # vestige view: Qt 5 widgets, OpenGL and QTest, and VTK's Qt widget (QVTKOpenGLNativeWidget).
+  qtbase5-dev libqt5opengl5-dev libvtk9-qt-dev
   xvfb xauth dcmtk dicom3tools elastix plastimatch python3-numpy
   # pdftotext / pdftoppm: the report tests read the PDF's text on every page.
   poppler-utils

@@ -56,6 +56,7 @@ void addPhantomCommands(CLI::App& app, AppContext& context);
 void addRegisterCommands(CLI::App& app, AppContext& context);
 void addPlanCommand(CLI::App& app, AppContext& context);
 void addPacsCommands(CLI::App& app, AppContext& context);
+void addViewCommand(CLI::App& app, AppContext& context);
 
 // Lists the exports a report could not write on stderr and sets the exit code kExitExportsMissing (cmd_report.cpp).
 void reportFailedExports(const report::ReportFiles& files, AppContext& context);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   app::addRegisterCommands(cli, context);
   app::addPlanCommand(cli, context);
   app::addPacsCommands(cli, context);
+  app::addViewCommand(cli, context);
 
   try {
     cli.parse(argc, argv);

@@ -129,7 +129,7 @@ void annotateSiteSlice(visualization::RgbImage& image, const SliceAnnotation& a)
   cairo_set_font_size(cr, size * 1.2);
   drawOrientation(cr, w, h, a.plane, size * 1.2, topY);
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  const Role siteRole = a.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+  const Role siteRole = visualization::siteRoleOf(a.status);
   drawLegend(cr, w, h, siteRole, size * 0.9);
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size(cr, size * 0.9);

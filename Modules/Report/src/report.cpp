@@ -146,7 +146,7 @@ DicomContent dicomContent(const planning::PlanSummary& summary, const planning::
   const dicom::CodedConcept& tumour = tumourType(summary);
   for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
     const planning::LesionResult& l = summary.lesions[k];
-    const Role role = l.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+    const Role role = visualization::siteRoleOf(l.status);
     core::Mask site = core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));
     const std::string label = dicom::shortenAtWord("Site " + l.id, 64);
     c.segments.push_back({label, "Baseline extent on the follow-up; " + l.status, kAbnormal, tumour, kLiver,

@@ -14,25 +14,34 @@
 namespace vestige::visualization {
 
 RoleStyle styleOf(Role role) noexcept {
-  // Hues far apart so that each structure is recognisable in translucent overlap and on grey CT; the two site
-  // kinds differ in hue (magenta for vanished, yellow for still visible) so that no legend lookup is needed.
+  // Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"): they stay apart under deuteranopia, protanopia
+  // and tritanopia, and no two meaningful structures form a red/green or magenta/red pair. The three site statuses
+  // differ in lightness as well as hue (blue, sky blue, reddish purple) so that they separate in grey too.
   switch (role) {
   case Role::Remnant:
-    return {{102, 187, 106}, 0.3F, "Future liver remnant"};
+    return {{0, 158, 115}, 0.3F, "Future liver remnant"};
   case Role::Resection:
-    return {{255, 152, 0}, 0.3F, "Resection zone (site + margin + uncertainty)"};
+    return {{230, 159, 0}, 0.3F, "Resection zone (site + margin + uncertainty)"};
   case Role::SiteDisappeared:
-    return {{224, 64, 251}, 0.75F, "Original site, disappeared (ghost)"};
+    return {{204, 121, 167}, 0.75F, "Original site, disappeared (ghost)"};
+  case Role::SiteShrunk:
+    return {{86, 180, 233}, 0.75F, "Original site, shrunk (ghost)"};
   case Role::SiteVisible:
-    return {{255, 235, 59}, 0.75F, "Original site, still visible (ghost)"};
+    return {{0, 114, 178}, 0.75F, "Original site, still visible (ghost)"};
   case Role::VisibleTumour:
-    return {{229, 57, 53}, 1.0F, "Tumour visible on follow-up"};
+    return {{240, 228, 66}, 1.0F, "Tumour visible on follow-up"};
   case Role::Vessels:
-    return {{30, 136, 229}, 1.0F, "Vessels"};
+    return {{235, 235, 235}, 1.0F, "Vessels"};
   case Role::Liver:
-    return {{129, 199, 132}, 0.2F, "Liver"};
+    return {{0, 158, 115}, 0.2F, "Liver"};
   }
   return {};
+}
+
+Role siteRoleOf(const std::string& status) noexcept {
+  if (status == "disappeared")
+    return Role::SiteDisappeared;
+  return status == "shrunk" ? Role::SiteShrunk : Role::SiteVisible;
 }
 
 namespace {
@@ -59,7 +68,7 @@ Scene buildPlanScene(const planning::PlanSummary& summary, const planning::PlanM
   jobs.push_back({"resection", styleOf(Role::Resection).legend, Role::Resection, masks.resection});
   for (std::size_t k = 0; k < summary.lesions.size(); ++k) {
     const planning::LesionResult& lesion = summary.lesions[k];
-    const Role role = lesion.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+    const Role role = siteRoleOf(lesion.status);
     const core::Mask site = masks.projectedSites.empty()
                                 ? core::Mask{}
                                 : core::extractLabel(masks.projectedSites, static_cast<std::uint16_t>(k + 1));

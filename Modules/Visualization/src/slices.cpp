@@ -54,7 +54,7 @@ RgbImage renderSiteSlice(const planning::PlanSummary& summary, const planning::P
   const core::Vec3 axisV = plane == SlicePlane::Axial ? core::Vec3{0, 1, 0} : core::Vec3{0, 0, -1};
   const core::Vec3 centre = lesion.projectedCenterLps;
   const std::uint16_t siteLabel = static_cast<std::uint16_t>(lesionIndex + 1);
-  const Role siteRole = lesion.status == "disappeared" ? Role::SiteDisappeared : Role::SiteVisible;
+  const Role siteRole = siteRoleOf(lesion.status);
 
   RgbImage image;
   image.width = w;

@@ -261,7 +261,7 @@ TEST(Mesh, FilesRoundTripThroughVtkReaders) {
   const Scene scene = buildPlanScene(plan.summary, plan.masks);
   // remnant, resection, 3 sites, visible tumour
   ASSERT_EQ(scene.objects.size(), 6U);
-  EXPECT_EQ(scene.objects[2].role, Role::SiteVisible);     // L1 shrunk
+  EXPECT_EQ(scene.objects[2].role, Role::SiteShrunk);      // L1 shrunk
   EXPECT_EQ(scene.objects[3].role, Role::SiteDisappeared); // L2
   const fs::path dir = testing::freshTempDir("meshes");
   const MeshFiles files = writeSceneMeshes(scene, dir);

@@ -15,7 +15,8 @@ enum class Role {
   Remnant,         // liver left after the planned resection (future liver remnant)
   Resection,       // resection zones (sites + margin + uncertainty, clipped to the liver)
   SiteDisappeared, // original site no longer visible on the follow-up (translucent ghost)
-  SiteVisible,     // original site still visible or shrunk (translucent ghost)
+  SiteShrunk,      // original site still visible but shrunk (translucent ghost)
+  SiteVisible,     // original site still visible, not shrunk (translucent ghost)
   VisibleTumour,   // tumour visible on the follow-up (solid)
   Vessels,         // vessels, when given
   Liver,           // whole liver (outline on slices)
@@ -32,6 +33,8 @@ struct RoleStyle {
 };
 
 [[nodiscard]] RoleStyle styleOf(Role role) noexcept;
+// The site role of a lesion status ("visible", "shrunk", "disappeared"); unknown statuses count as visible.
+[[nodiscard]] Role siteRoleOf(const std::string& status) noexcept;
 
 struct SceneObject {
   std::string name;  // file stem: "remnant", "resection", "site_L1", ...
