@@ -120,7 +120,9 @@ std::string reportHtml(const planning::PlanSummary& summary, const std::vector<R
        ".sub{color:#666;margin-top:4px}\n"
        ".limits{background:#fff4e5;border:1px solid #f0b46b;padding:8px 14px;border-radius:4px}\n"
        ".verdict{font-size:1.4em;font-weight:bold;padding:10px 14px;border-radius:4px;margin:16px 0}\n"
-       ".ok{background:#e6f4ea;border:1px solid #7cc48a}.bad{background:#fde8e8;border:1px solid #e57373}\n"
+       // Okabe-Ito blue and vermillion (told apart with every colour vision deficiency; the words carry the meaning
+       // too).
+       ".ok{background:#e3f0fa;border:2px solid #0072b2}.bad{background:#fbe3d6;border:3px solid #d55e00}\n"
        ".provisional{background:#fff3cd;border:2px solid #e0a800}.warnings{border:1px solid #e0a800;padding:4px 14px;"
        "border-radius:4px}\n"
        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;"

@@ -322,9 +322,10 @@ void layout(PdfWriter& pdf, const detail::Content& c, const std::vector<ReportIm
   for (const std::string& l : limitsStatement())
     limits.push_back("- " + l);
   pdf.box(limits, {1.0, 0.96, 0.9}, {0.94, 0.7, 0.42}, 7.5, false);
-  // Amber while a warning stands: a provisional verdict is never shown green.
-  const Rgb fill = c.provisional ? Rgb{1.0, 0.95, 0.8} : c.sufficient ? Rgb{0.9, 0.96, 0.92} : Rgb{0.99, 0.91, 0.91};
-  const Rgb edge = c.provisional ? Rgb{0.88, 0.66, 0.0} : c.sufficient ? Rgb{0.49, 0.77, 0.54} : Rgb{0.9, 0.45, 0.45};
+  // Amber while a warning stands (a provisional verdict is never shown as a plain "sufficient"); otherwise Okabe-Ito
+  // blue or vermillion, told apart with every colour vision deficiency (the words carry the meaning too).
+  const Rgb fill = c.provisional ? Rgb{1.0, 0.95, 0.8} : c.sufficient ? Rgb{0.89, 0.94, 0.98} : Rgb{0.98, 0.89, 0.84};
+  const Rgb edge = c.provisional ? Rgb{0.88, 0.66, 0.0} : c.sufficient ? Rgb{0.0, 0.45, 0.7} : Rgb{0.84, 0.37, 0.0};
   pdf.box({c.verdict}, fill, edge, 12, true);
   if (!c.warnings.empty()) {
     std::vector<std::string> lines{"Check before relying on the figures:"};

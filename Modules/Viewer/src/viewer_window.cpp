@@ -346,6 +346,13 @@ QString ViewerWindow::figuresText() const {
   text += "FLR " + fixed(sc.flrPercent) + " %";
   text += sc.sflrPercent ? ", sFLR " + fixed(*sc.sflrPercent) + " %" : QString(", sFLR n/a (no height/weight)");
   text += "  (minimum " + fixed(s.flrThresholdPercent, 0) + " %)";
+  // The verdict is the recommended plan's; while a warning of the plan stands it is provisional, as in the report.
+  text += QString("\nVerdict: ") + (s.flrSufficient ? "sufficient" : "INSUFFICIENT");
+  if (planning::verdictProvisional(s)) {
+    text += " - PROVISIONAL, check first:";
+    for (const planning::PlanWarning& w : s.warnings)
+      text += "\n- " + QString::fromStdString(w.message);
+  }
   QStringList missing;
   if (sc.name == kVisibleOnly)
     for (const auto& l : s.lesions)
