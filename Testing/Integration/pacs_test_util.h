@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace vestige::testing {
 
