@@ -1,5 +1,7 @@
 #include "scene_view.h"
 
+#include "vestige/visualization/vtk_bridge.h"
+
 #include <QVBoxLayout>
 #include <QVTKOpenGLNativeWidget.h>
 
@@ -32,46 +34,6 @@
 namespace vestige::viewer {
 
 namespace {
-
-vtkSmartPointer<vtkPolyData> toPolyData(const visualization::Mesh& mesh) {
-  auto poly = vtkSmartPointer<vtkPolyData>::New();
-  vtkNew<vtkPoints> points;
-  points->SetDataTypeToFloat();
-  points->SetNumberOfPoints(vtkIdType(mesh.pointCount()));
-  for (std::size_t p = 0; p < mesh.pointCount(); ++p)
-    points->SetPoint(vtkIdType(p), mesh.pointsLps[3 * p], mesh.pointsLps[3 * p + 1], mesh.pointsLps[3 * p + 2]);
-  vtkNew<vtkCellArray> cells;
-  for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
-    const vtkIdType ids[3] = {mesh.triangles[3 * t], mesh.triangles[3 * t + 1], mesh.triangles[3 * t + 2]};
-    cells->InsertNextCell(3, ids);
-  }
-  poly->SetPoints(points);
-  poly->SetPolys(cells);
-  if (mesh.normals.size() == mesh.pointsLps.size()) {
-    vtkNew<vtkFloatArray> normals;
-    normals->SetNumberOfComponents(3);
-    normals->SetNumberOfTuples(vtkIdType(mesh.pointCount()));
-    for (std::size_t p = 0; p < mesh.pointCount(); ++p)
-      normals->SetTuple3(vtkIdType(p), mesh.normals[3 * p], mesh.normals[3 * p + 1], mesh.normals[3 * p + 2]);
-    poly->GetPointData()->SetNormals(normals);
-  }
-  return poly;
-}
-
-vtkSmartPointer<vtkPolyData> squareSymbol() {
-  auto poly = vtkSmartPointer<vtkPolyData>::New();
-  vtkNew<vtkPoints> points;
-  points->InsertNextPoint(0, 0, 0);
-  points->InsertNextPoint(1, 0, 0);
-  points->InsertNextPoint(1, 1, 0);
-  points->InsertNextPoint(0, 1, 0);
-  vtkNew<vtkCellArray> cells;
-  const vtkIdType ids[4] = {0, 1, 2, 3};
-  cells->InsertNextCell(4, ids);
-  poly->SetPoints(points);
-  poly->SetPolys(cells);
-  return poly;
-}
 
 // The report's legend words are sentences; a view's legend needs a few words to stay readable when small.
 const char* shortLegend(visualization::Role role) {
@@ -260,7 +222,7 @@ void SceneView::setSurfaces(std::shared_ptr<const PlanSurfaces> surfaces) {
     return;
   auto add = [&](const visualization::SceneObject& object, bool visibleOnlyZone) {
     vtkNew<vtkPolyDataMapper> mapper;
-    mapper->SetInputData(toPolyData(object.mesh));
+    mapper->SetInputData(visualization::toPolyData(object.mesh));
     mapper->ScalarVisibilityOff();
     auto actor = vtkSmartPointer<vtkActor>::New();
     actor->SetMapper(mapper);
@@ -281,7 +243,7 @@ void SceneView::setSurfaces(std::shared_ptr<const PlanSurfaces> surfaces) {
     if (std::find(roles.begin(), roles.end(), e.role) == roles.end())
       roles.push_back(e.role);
   m_impl->legend->SetNumberOfEntries(int(roles.size()));
-  auto symbol = squareSymbol();
+  auto symbol = visualization::legendSquareSymbol();
   for (std::size_t n = 0; n < roles.size(); ++n) {
     const visualization::RoleStyle style = visualization::styleOf(roles[n]);
     double rgb[3] = {style.color.r / 255.0, style.color.g / 255.0, style.color.b / 255.0};

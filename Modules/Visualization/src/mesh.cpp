@@ -4,7 +4,7 @@
 #include "vestige/visualization/mesh.h"
 
 #include "mesh_decimate.h"
-#include "vtk_convert.h"
+#include "vestige/visualization/vtk_bridge.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
@@ -94,11 +94,11 @@ Mesh decimatedPiece(vtkPolyData* piece, const core::ImageGeometry& g, double red
   quadric->SetTargetReduction(reduction);
   quadric->VolumePreservationOn();
   quadric->Update();
-  Mesh mesh = detail::fromPolyData(quadric->GetOutput(), g);
+  Mesh mesh = fromPolyData(quadric->GetOutput(), g);
   if (meshTopology(mesh).watertight())
     return mesh;
 
-  const Mesh undecimated = detail::fromPolyData(piece, g);
+  const Mesh undecimated = fromPolyData(piece, g);
   mesh = undecimated;
   detail::collapseEdges(mesh, static_cast<std::size_t>(
                                   std::llround((1.0 - reduction) * static_cast<double>(undecimated.triangleCount()))));
@@ -240,7 +240,7 @@ Mesh surfaceFromMask(const core::Mask& mask, const SurfaceOptions& options) {
     surface = extract(iso, true);
     ratio = volumeOf(surface) / targetMm3;
   }
-  Mesh mesh = detail::fromPolyData(surface, g);
+  Mesh mesh = fromPolyData(surface, g);
   if (options.decimation > 0.0 && mesh.triangleCount() > options.decimateAbove)
     mesh = decimatedClosed(surface, g, options.decimation);
   orientOutward(mesh);
@@ -279,7 +279,7 @@ double meshVolumeMl(const Mesh& mesh) {
 const char* const kCoordinateHeader = "Vestige surface, LPS millimetres. SPACE=LPS";
 
 void writeStl(const Mesh& mesh, const std::filesystem::path& file) {
-  vtkSmartPointer<vtkPolyData> poly = detail::toPolyData(mesh);
+  vtkSmartPointer<vtkPolyData> poly = toPolyData(mesh);
   core::writeAtomically(file, [&](const std::filesystem::path& tmp) {
     vtkNew<vtkSTLWriter> writer;
     writer->SetInputData(poly);
@@ -323,8 +323,6 @@ void writeObj(const Mesh& mesh, const std::filesystem::path& file) {
       throw core::Error(core::ErrorCode::Io, "cannot write OBJ", file.string());
   });
 }
-
-namespace detail {
 
 namespace {
 
@@ -423,6 +421,19 @@ vtkSmartPointer<vtkPolyData> toPolyData(const Mesh& mesh) {
   return poly;
 }
 
-} // namespace detail
+vtkSmartPointer<vtkPolyData> legendSquareSymbol() {
+  auto poly = vtkSmartPointer<vtkPolyData>::New();
+  vtkNew<vtkPoints> points;
+  points->InsertNextPoint(0, 0, 0);
+  points->InsertNextPoint(1, 0, 0);
+  points->InsertNextPoint(1, 1, 0);
+  points->InsertNextPoint(0, 1, 0);
+  vtkNew<vtkCellArray> cells;
+  const vtkIdType ids[4] = {0, 1, 2, 3};
+  cells->InsertNextCell(4, ids);
+  poly->SetPoints(points);
+  poly->SetPolys(cells);
+  return poly;
+}
 
 } // namespace vestige::visualization

@@ -1,7 +1,7 @@
 // Offscreen 3D renders and PNG files through VTK.
 #include "vestige/visualization/render.h"
 
-#include "vtk_convert.h"
+#include "vestige/visualization/vtk_bridge.h"
 
 #include "vestige/core/error.h"
 #include "vestige/core/file_util.h"
@@ -58,21 +58,6 @@ char directionLetter(const double v[3]) {
       axis = a;
   const char pos[3] = {'L', 'P', 'S'}, neg[3] = {'R', 'A', 'I'};
   return v[axis] >= 0 ? pos[axis] : neg[axis];
-}
-
-vtkSmartPointer<vtkPolyData> squareSymbol() {
-  auto poly = vtkSmartPointer<vtkPolyData>::New();
-  vtkNew<vtkPoints> points;
-  points->InsertNextPoint(0, 0, 0);
-  points->InsertNextPoint(1, 0, 0);
-  points->InsertNextPoint(1, 1, 0);
-  points->InsertNextPoint(0, 1, 0);
-  vtkNew<vtkCellArray> cells;
-  const vtkIdType ids[4] = {0, 1, 2, 3};
-  cells->InsertNextCell(4, ids);
-  poly->SetPoints(points);
-  poly->SetPolys(cells);
-  return poly;
 }
 
 vtkSmartPointer<vtkImageData> toVtkImage(const RgbImage& image) {
@@ -177,7 +162,7 @@ std::vector<RgbImage> renderViews(const Scene& scene, const std::vector<View>& v
   std::set<Role> present;
   double bounds[6] = {1e30, -1e30, 1e30, -1e30, 1e30, -1e30};
   for (const SceneObject& object : scene.objects) {
-    vtkSmartPointer<vtkPolyData> poly = detail::toPolyData(object.mesh);
+    vtkSmartPointer<vtkPolyData> poly = toPolyData(object.mesh);
     double b[6];
     poly->GetBounds(b);
     for (int a = 0; a < 3; ++a) {
@@ -205,7 +190,7 @@ std::vector<RgbImage> renderViews(const Scene& scene, const std::vector<View>& v
   if (options.legend && !present.empty()) {
     vtkNew<vtkLegendBoxActor> legend;
     legend->SetNumberOfEntries(static_cast<int>(present.size()));
-    auto symbol = squareSymbol();
+    auto symbol = legendSquareSymbol();
     int entry = 0;
     for (Role role : present) {
       const RoleStyle style = styleOf(role);
