@@ -35,7 +35,7 @@ struct WorkingImage {
 };
 
 // roiMarginMm < 0: whole image. liver may be null.
-// sites: lesion sites to keep out of the image forces (see fillSites); needs liver.
+// sites: lesion sites to keep out of the image forces (see fillSites, which also needs liver).
 [[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* sites,
                                         Contrast contrast, double spacingMm, double roiMarginMm,
                                         double samplingMarginMm, unsigned threads);

@@ -271,8 +271,6 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   checkMask(inputs.fixedMask, *inputs.fixed, "fixed mask");
   checkMask(inputs.movingMask, *inputs.moving, "moving mask");
   checkMask(inputs.movingLesions, *inputs.moving, "moving lesion mask");
-  if (inputs.movingLesions && !inputs.movingMask)
-    throw core::Error(core::ErrorCode::InvalidArgument, "lesion sites need the baseline liver mask", "registration");
   if (!(options.gridSpacingMm >= 2 * options.workingSpacingMm))
     throw core::Error(core::ErrorCode::InvalidArgument,
                       "B-spline grid spacing must be at least twice the working spacing", "registration");
