@@ -246,6 +246,88 @@ FloatImage::Pointer copyOf(const FloatImage& image) {
   return out;
 }
 
+// Tissue that changed between the dates (a tumour that shrank or vanished, a new one, lipiodol, gas) shows as a
+// region of large residuals that the smooth deformation of the coarse levels cannot remove, while misalignment
+// that is left shows as thin bands along edges. The residual r = m(T(x)) - f(x) of every candidate voxel is
+// compared with its robust spread over the sampling region: sigma = 1.4826 x MAD (the standard deviation for
+// Gaussian residuals), outliers beyond kChangeSigmas x sigma; then isolated outliers and bands thinner than
+// about two voxels are dropped by an opening with the 6-neighbour cross (erosion, then dilation).
+constexpr double kChangeSigmas = 3.0;
+
+std::vector<unsigned char> changedVoxels(const Sampled& f, const Sampled& m,
+                                         const std::vector<std::uint32_t>& candidates, const std::vector<Vec>& previous,
+                                         const std::array<Vec, 3>& a, const Vec& aOffset) {
+  const auto& n = f.size;
+  const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
+  std::vector<float> residual(voxels, 0.0F);
+  std::vector<unsigned char> valid(voxels, 0);
+  std::vector<float> values;
+  values.reserve(candidates.size());
+  for (const std::uint32_t v : candidates) {
+    const long i = static_cast<long>(v % static_cast<std::size_t>(n[0]));
+    const long j = static_cast<long>((v / static_cast<std::size_t>(n[0])) % static_cast<std::size_t>(n[1]));
+    const long k = static_cast<long>(v / static_cast<std::size_t>(n[0] * n[1]));
+    const Vec x = f.toPoint({double(i), double(j), double(k)});
+    Vec p = aOffset;
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c)
+        p[r] += a[r][c] * (x[c] + previous[v][c]);
+    double value = 0;
+    Vec g{};
+    if (!m.sample(m.toIndex(p), value, g))
+      continue;
+    residual[v] = static_cast<float>(value - f.data[v]);
+    valid[v] = 1;
+    values.push_back(residual[v]);
+  }
+  std::vector<unsigned char> out(voxels, 0);
+  if (values.size() < 100)
+    return out;
+  const auto medianOf = [](std::vector<float>& w) {
+    const auto mid = w.begin() + static_cast<long>(w.size() / 2);
+    std::nth_element(w.begin(), mid, w.end());
+    return *mid;
+  };
+  const float median = medianOf(values);
+  for (float& x : values)
+    x = std::abs(x - median);
+  const double sigma = 1.4826 * medianOf(values);
+  if (!(sigma > 0))
+    return out;
+  std::vector<unsigned char> outlier(voxels, 0);
+  for (std::size_t v = 0; v < voxels; ++v)
+    outlier[v] = valid[v] && std::abs(residual[v] - median) > kChangeSigmas * sigma;
+  const long stride[3] = {1, n[0], n[0] * n[1]};
+  const auto allNeighbours = [&](const std::vector<unsigned char>& mask, long i, long j, long k, bool all) {
+    const long idx[3] = {i, j, k};
+    const long c = i + stride[1] * j + stride[2] * k;
+    for (int ax = 0; ax < 3; ++ax)
+      for (const long d : {-1L, 1L}) {
+        const long q = idx[ax] + d;
+        const bool in = q >= 0 && q < n[ax] && mask[static_cast<std::size_t>(c + d * stride[ax])];
+        if (all && !in)
+          return false;
+        if (!all && in)
+          return true;
+      }
+    return all;
+  };
+  std::vector<unsigned char> eroded(voxels, 0);
+  for (long k = 0; k < n[2]; ++k)
+    for (long j = 0; j < n[1]; ++j)
+      for (long i = 0; i < n[0]; ++i) {
+        const std::size_t c = f.offset(i, j, k);
+        eroded[c] = outlier[c] && allNeighbours(outlier, i, j, k, true);
+      }
+  for (long k = 0; k < n[2]; ++k)
+    for (long j = 0; j < n[1]; ++j)
+      for (long i = 0; i < n[0]; ++i) {
+        const std::size_t c = f.offset(i, j, k);
+        out[c] = eroded[c] || (outlier[c] && allNeighbours(eroded, i, j, k, false));
+      }
+  return out;
+}
+
 } // namespace
 
 DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving, const AffineType& affine,
@@ -305,7 +387,13 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
       total += level.iterations;
     double lastMetric = 0;
 
-    for (const auto& level : setup.levels) {
+    // Changed tissue on the fixed working grid (see changedVoxels): found after the first level, which is then run
+    // again without it (its 64 mm grid has already been pulled by it), and grown by what each later level leaves.
+    std::vector<unsigned char> changed(voxels, 0);
+    const Sampled movingFull(*movingImage);
+    bool firstLevelRedone = false;
+    for (int li = 0; li < static_cast<int>(setup.levels.size()); ++li) {
+      const BSplineLevel& level = setup.levels[static_cast<std::size_t>(li)];
       const FloatImage::Pointer fSmooth = smoothed(fixedImage, level.imageSigmaMm, setup.threads);
       const FloatImage::Pointer mSmooth = smoothed(movingImage, level.imageSigmaMm, setup.threads);
       const Sampled f(*fSmooth);
@@ -325,6 +413,8 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
         unsigned used = 0;
         for (unsigned s = 0; s < setup.samplesPerIteration; ++s) {
           const std::size_t v = candidates[pick(rng)];
+          if (changed[v])
+            continue;
           const long i = static_cast<long>(v % static_cast<std::size_t>(n[0]));
           const long j = static_cast<long>((v / static_cast<std::size_t>(n[0])) % static_cast<std::size_t>(n[1]));
           const long k = static_cast<long>(v / static_cast<std::size_t>(n[0] * n[1]));
@@ -429,6 +519,29 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
             for (int c = 0; c < 3; ++c)
               out[c] += d[c];
           }
+      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size()))
+        continue;
+      const std::vector<unsigned char> found = changedVoxels(fixedGrid, movingFull, candidates, previous, a, aOffset);
+      std::size_t added = 0;
+      for (std::size_t v = 0; v < voxels; ++v)
+        if (found[v] && !changed[v]) {
+          changed[v] = 1;
+          ++added;
+        }
+      if (li == 0 && !firstLevelRedone && added > 0) {
+        firstLevelRedone = true;
+        total += level.iterations;
+        std::fill(previous.begin(), previous.end(), Vec{0, 0, 0});
+        li = -1;
+      }
+    }
+    if (setup.changedRegion) {
+      auto region = ByteImage::New();
+      region->CopyInformation(fixed.image);
+      region->SetRegions(fixed.image->GetLargestPossibleRegion());
+      region->Allocate();
+      std::copy(changed.begin(), changed.end(), region->GetBufferPointer());
+      *setup.changedRegion = region;
     }
 
     auto field = DenseFieldType::New();

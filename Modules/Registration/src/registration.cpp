@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iomanip>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace vestige::registration {
@@ -360,11 +362,13 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   demons.updateSigmaVoxels = kUpdateSigmaVoxels;
   const auto deformable = [&](bool perturbed, core::Progress* sub) {
     DenseFieldType::Pointer v;
+    ByteImage::Pointer changedRegion;
     if (sameContrast) {
       BSplineSetup setup =
           bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1, threads);
       setup.name = perturbed ? "uncertainty" : "deformable";
       setup.progress = sub;
+      setup.changedRegion = &changedRegion;
       v = runBSpline(fixed, moving, *affine, setup, &result.stages);
     } else {
       DemonsSetup setup = demons;
@@ -385,6 +389,21 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
       result.notes.push_back("the deformation was smoothed at " + std::to_string(repaired) +
                              " voxel(s) where it folded or nearly did (gas, edge of the field of view)");
     inpaintSites(*v, fixed, moving, *rawComposite(*affine, v), kSiteInpaintGrowMm, threads);
+    if (changedRegion) {
+      // Inside tissue that changed the images say nothing about the motion: carried by the tissue around it.
+      inpaintRegion(*v, changedRegion, kSiteInpaintGrowMm, threads);
+      if (!perturbed) {
+        std::size_t count = 0;
+        const unsigned char* c = changedRegion->GetBufferPointer();
+        for (std::size_t i = 0; i < changedRegion->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+          count += c[i];
+        const double ml = static_cast<double>(count) * h * h * h / 1000.0;
+        std::ostringstream note;
+        note << std::fixed << std::setprecision(1) << ml
+             << " mL of tissue that changed between the dates was kept out of the image forces";
+        result.notes.push_back(note.str());
+      }
+    }
     return v;
   };
   if (options.deformable) {
