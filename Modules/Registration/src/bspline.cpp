@@ -21,6 +21,7 @@ namespace vestige::registration::detail {
 namespace {
 
 using Vec = std::array<double, 3>;
+using FloatVec = std::array<float, 3>;
 
 // A float image with its LPS geometry, read by trilinear interpolation in continuous index space.
 struct Sampled {
@@ -250,13 +251,17 @@ FloatImage::Pointer copyOf(const FloatImage& image) {
 // region of large residuals that the smooth deformation of the coarse levels cannot remove, while misalignment
 // that is left shows as thin bands along edges. The residual r = m(T(x)) - f(x) of every candidate voxel is
 // compared with its robust spread over the sampling region: sigma = 1.4826 x MAD (the standard deviation for
-// Gaussian residuals), outliers beyond kChangeSigmas x sigma; then isolated outliers and bands thinner than
-// about two voxels are dropped by an opening with the 6-neighbour cross (erosion, then dilation).
+// Gaussian residuals), outliers beyond kChangeSigmas x sigma. Then an opening by a ball of radius kChangeOpeningMm
+// keeps only regions at least about 10 mm across (a tumour worth tracking, RECIST's smallest measurable lesion) and
+// drops what is thinner: edge bands, and vessels whose contrast differs between phases but whose walls still
+// carry the motion.
 constexpr double kChangeSigmas = 3.0;
+constexpr double kChangeOpeningMm = 4.0;
 
 std::vector<unsigned char> changedVoxels(const Sampled& f, const Sampled& m,
-                                         const std::vector<std::uint32_t>& candidates, const std::vector<Vec>& previous,
-                                         const std::array<Vec, 3>& a, const Vec& aOffset) {
+                                         const std::vector<std::uint32_t>& candidates,
+                                         const std::vector<FloatVec>& previous, const std::array<Vec, 3>& a,
+                                         const Vec& aOffset) {
   const auto& n = f.size;
   const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
   std::vector<float> residual(voxels, 0.0F);
@@ -297,34 +302,33 @@ std::vector<unsigned char> changedVoxels(const Sampled& f, const Sampled& m,
   std::vector<unsigned char> outlier(voxels, 0);
   for (std::size_t v = 0; v < voxels; ++v)
     outlier[v] = valid[v] && std::abs(residual[v] - median) > kChangeSigmas * sigma;
-  const long stride[3] = {1, n[0], n[0] * n[1]};
-  const auto allNeighbours = [&](const std::vector<unsigned char>& mask, long i, long j, long k, bool all) {
-    const long idx[3] = {i, j, k};
-    const long c = i + stride[1] * j + stride[2] * k;
-    for (int ax = 0; ax < 3; ++ax)
-      for (const long d : {-1L, 1L}) {
-        const long q = idx[ax] + d;
-        const bool in = q >= 0 && q < n[ax] && mask[static_cast<std::size_t>(c + d * stride[ax])];
-        if (all && !in)
-          return false;
-        if (!all && in)
-          return true;
-      }
-    return all;
-  };
+  // Opening by a ball of radius kChangeOpeningMm: erosion, then dilation inside the outliers.
+  const long r = std::max(1L, std::lround(kChangeOpeningMm / f.spacing));
+  std::vector<std::array<long, 3>> ball;
+  for (long dk = -r; dk <= r; ++dk)
+    for (long dj = -r; dj <= r; ++dj)
+      for (long di = -r; di <= r; ++di)
+        if (di * di + dj * dj + dk * dk <= r * r)
+          ball.push_back({di, dj, dk});
   std::vector<unsigned char> eroded(voxels, 0);
-  for (long k = 0; k < n[2]; ++k)
-    for (long j = 0; j < n[1]; ++j)
-      for (long i = 0; i < n[0]; ++i) {
-        const std::size_t c = f.offset(i, j, k);
-        eroded[c] = outlier[c] && allNeighbours(outlier, i, j, k, true);
+  for (long k = r; k + r < n[2]; ++k)
+    for (long j = r; j + r < n[1]; ++j)
+      for (long i = r; i + r < n[0]; ++i) {
+        if (!outlier[f.offset(i, j, k)])
+          continue;
+        bool all = true;
+        for (std::size_t b = 0; b < ball.size() && all; ++b)
+          all = outlier[f.offset(i + ball[b][0], j + ball[b][1], k + ball[b][2])] != 0;
+        eroded[f.offset(i, j, k)] = all;
       }
-  for (long k = 0; k < n[2]; ++k)
-    for (long j = 0; j < n[1]; ++j)
-      for (long i = 0; i < n[0]; ++i) {
-        const std::size_t c = f.offset(i, j, k);
-        out[c] = eroded[c] || (outlier[c] && allNeighbours(eroded, i, j, k, false));
-      }
+  for (long k = r; k + r < n[2]; ++k)
+    for (long j = r; j + r < n[1]; ++j)
+      for (long i = r; i + r < n[0]; ++i)
+        if (eroded[f.offset(i, j, k)])
+          for (const auto& b : ball) {
+            const std::size_t o = f.offset(i + b[0], j + b[1], k + b[2]);
+            out[o] = outlier[o];
+          }
   return out;
 }
 
@@ -378,7 +382,8 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
       }
     }
 
-    std::vector<Vec> previous(voxels, Vec{0, 0, 0}); // displacement of the finished levels, per fixed voxel
+    // Displacement of the finished levels per fixed voxel, in float: it is the stage's largest array.
+    std::vector<FloatVec> previous(voxels, FloatVec{0, 0, 0});
     std::mt19937_64 rng(setup.randomSeed);
     std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
     unsigned done = 0;
@@ -515,9 +520,9 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
             std::array<std::array<double, 4>, 3> w{};
             grid.support(i, j, k, first, w);
             const Vec d = grid.displacement(first, w);
-            Vec& out = previous[fixedGrid.offset(i, j, k)];
+            FloatVec& out = previous[fixedGrid.offset(i, j, k)];
             for (int c = 0; c < 3; ++c)
-              out[c] += d[c];
+              out[c] += static_cast<float>(d[c]);
           }
       if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size()))
         continue;
@@ -531,7 +536,7 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
       if (li == 0 && !firstLevelRedone && added > 0) {
         firstLevelRedone = true;
         total += level.iterations;
-        std::fill(previous.begin(), previous.end(), Vec{0, 0, 0});
+        std::fill(previous.begin(), previous.end(), FloatVec{0, 0, 0});
         li = -1;
       }
     }
