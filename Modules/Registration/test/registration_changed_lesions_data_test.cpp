@@ -120,9 +120,10 @@ PointErrors evaluate(const CaseData& c, bool lesionMasks, const std::string& lab
   std::cout << std::fixed << std::setprecision(2) << label << (lesionMasks ? ", lesion masks given" : ", no masks")
             << ": all " << all.size() << " points mean " << out.all.meanMm << " p95 " << out.all.p95Mm << " max "
             << out.all.maxMm << " mm; within 30 mm of the changed tumours " << near.size() << " points mean "
-            << out.nearChanged.meanMm << " p95 " << out.nearChanged.p95Mm << " max " << out.nearChanged.maxMm
-            << " mm; uncertainty >= error at " << out.coverage * 100 << " %; jacobian min " << result.jacobianMin
-            << "; " << result.seconds << " s\n";
+            << out.nearChanged.meanMm << " p95 " << out.nearChanged.p95Mm << " max " << out.nearChanged.maxMm << " mm; "
+            << (result.uncertaintyMm.empty() ? std::string("uncertainty not estimated")
+                                             : "uncertainty >= error at " + std::to_string(out.coverage * 100) + " %")
+            << "; jacobian min " << result.jacobianMin << "; " << result.seconds << " s\n";
   for (const auto& note : result.notes)
     std::cout << "  note: " << note << "\n";
   return out;
