@@ -5,6 +5,7 @@
 #include "vestige/dicom/image_io.h"
 #include "vestige/dicom/mask_io.h"
 #include "vestige/dicom/series_loader.h"
+#include "vestige/registration/markups.h"
 #include "vestige/registration/registration.h"
 #include "vestige/registration/registration_io.h"
 #include "vestige/registration/uncertainty.h"
@@ -13,6 +14,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
+#include <vector>
 
 namespace vestige::app {
 
@@ -23,6 +26,7 @@ struct RegisterOptions {
   std::string moving;
   std::string fixedMask;
   std::string movingMask;
+  std::vector<std::string> movingLesions;
   std::string fixedSeries;
   std::string movingSeries;
   std::string metric = "auto";
@@ -89,6 +93,16 @@ void runRegister(const RegisterOptions& o, AppContext& ctx) {
         dicom::conformMask(dicom::loadMask(o.movingMask, 0, ctx.progress), moving.image.geometry, o.movingMask);
     inputs.movingMask = &movingMask;
   }
+  core::Mask movingLesions;
+  if (!o.movingLesions.empty()) {
+    movingLesions = core::Mask(moving.image.geometry, 0);
+    for (const auto& file : o.movingLesions) {
+      const core::Mask site = dicom::conformMask(dicom::loadMask(file, 0, ctx.progress), moving.image.geometry, file);
+      for (std::size_t n = 0; n < site.voxels.size(); ++n)
+        movingLesions.voxels[n] |= site.voxels[n];
+    }
+    inputs.movingLesions = &movingLesions;
+  }
   registration::RegistrationOptions options;
   options.metric = registration::parseMetric(o.metric);
   options.fixedModality = fixed.modality;
@@ -121,6 +135,51 @@ void runRegister(const RegisterOptions& o, AppContext& ctx) {
   std::cout << "wrote " << o.output << " (" << result.seconds << " s)\n";
 }
 
+// Points keep their structure: a markups file (chosen by name, .mrk.json) is read as its markups, so a Line stays
+// a Line; the tool's own point JSON is one point list.
+std::vector<registration::Markup> readPointSets(const std::string& path) {
+  if (registration::isMarkupsFile(path))
+    return registration::readMarkups(path);
+  registration::Markup list;
+  list.name = std::filesystem::path(path).stem().string();
+  for (const auto& p : registration::readPointsJson(path))
+    list.points.push_back({p.name, p.lps, ""});
+  return {list};
+}
+
+void warpPoints(const WarpOptions& o, const registration::RegistrationResult& reg) {
+  std::vector<registration::Markup> sets = readPointSets(o.points);
+  std::vector<registration::MappedPoint> mapped;
+  for (auto& set : sets)
+    for (auto& p : set.points) {
+      registration::MappedPoint m;
+      m.name = p.label;
+      if (o.fromFollowup) {
+        m.followupLps = p.lps;
+        m.baselineLps = reg.transform.followupToBaselineLps(p.lps);
+      } else {
+        m.baselineLps = p.lps;
+        m.followupLps = reg.transform.baselineToFollowupLps(p.lps);
+      }
+      if (!reg.uncertaintyMm.empty())
+        m.uncertaintyMm = registration::pointUncertaintyMm(reg.uncertaintyMm, reg.transform, m.baselineLps);
+      p.lps = o.fromFollowup ? m.baselineLps : m.followupLps;
+      if (!reg.uncertaintyMm.empty()) {
+        std::ostringstream text;
+        text << "registration uncertainty " << std::fixed << std::setprecision(1) << m.uncertaintyMm << " mm";
+        p.description = text.str();
+      }
+      mapped.push_back(m);
+    }
+  if (registration::isMarkupsFile(o.output))
+    registration::writeMarkups(sets, o.output);
+  else
+    registration::writeMappedPointsJson(mapped, o.output);
+  std::cout << "wrote " << mapped.size() << " points ("
+            << (o.fromFollowup ? "follow-up -> baseline" : "baseline -> follow-up") << ", LPS mm) to " << o.output
+            << "\n";
+}
+
 void runWarp(const WarpOptions& o, AppContext& ctx) {
   const int given = !o.image.empty() + !o.mask.empty() + !o.labels.empty() + !o.points.empty();
   if (given != 1)
@@ -132,25 +191,7 @@ void runWarp(const WarpOptions& o, AppContext& ctx) {
     target = dicom::isVolumeFile(o.reference) ? dicom::readVolumeInfo(o.reference).geometry
                                               : loadImage(o.reference, "", "", ctx).image.geometry;
   if (!o.points.empty()) {
-    std::vector<registration::MappedPoint> mapped;
-    for (const auto& p : registration::readPointsJson(o.points)) {
-      registration::MappedPoint m;
-      m.name = p.name;
-      if (o.fromFollowup) {
-        m.followupLps = p.lps;
-        m.baselineLps = reg.transform.followupToBaselineLps(p.lps);
-      } else {
-        m.baselineLps = p.lps;
-        m.followupLps = reg.transform.baselineToFollowupLps(p.lps);
-      }
-      if (!reg.uncertaintyMm.empty())
-        m.uncertaintyMm = registration::pointUncertaintyMm(reg.uncertaintyMm, reg.transform, m.baselineLps);
-      mapped.push_back(m);
-    }
-    registration::writeMappedPointsJson(mapped, o.output);
-    std::cout << "wrote " << mapped.size() << " points ("
-              << (o.fromFollowup ? "follow-up -> baseline" : "baseline -> follow-up") << ", LPS mm) to " << o.output
-              << "\n";
+    warpPoints(o, reg);
     return;
   }
   if (!dicom::isVolumeFile(o.output))
@@ -184,6 +225,8 @@ void addRegisterCommands(CLI::App& app, AppContext& ctx) {
   cmd->add_option("--moving", reg->moving, "Baseline: DICOM folder or volume file")->required();
   cmd->add_option("--fixed-mask", reg->fixedMask, "Liver mask of the follow-up (file, SEG or mask series)");
   cmd->add_option("--moving-mask", reg->movingMask, "Liver mask of the baseline");
+  cmd->add_option("--moving-lesions", reg->movingLesions,
+                  "Baseline lesion masks (any mask format), kept out of the image forces: they may change");
   cmd->add_option("--fixed-series", reg->fixedSeries, "SeriesInstanceUID when the fixed folder holds several");
   cmd->add_option("--moving-series", reg->movingSeries, "SeriesInstanceUID when the moving folder holds several");
   cmd->add_option("--metric", reg->metric, "auto (by modality), ncc (CT-CT) or mi (CT-MR)")->capture_default_str();
@@ -202,12 +245,14 @@ void addRegisterCommands(CLI::App& app, AppContext& ctx) {
   w->add_option("--image", warp->image, "Baseline image (DICOM folder or volume file)");
   w->add_option("--mask", warp->mask, "Baseline mask (any mask format)");
   w->add_option("--labels", warp->labels, "Baseline label map (volume file), label-preserving");
-  w->add_option("--points", warp->points, "Baseline points JSON (LPS mm): written with follow-up positions");
+  w->add_option("--points", warp->points, "Baseline points: points JSON or 3D Slicer markups (.mrk.json), LPS mm");
   w->add_option("--reference", warp->reference, "Target grid (default: the registration's follow-up grid)");
   w->add_flag("--from-followup", warp->fromFollowup,
               "Points are on the follow-up: map them to the baseline (the transform's own direction)");
   w->add_option("--interpolation", warp->interpolation, "linear or bspline (images)")->capture_default_str();
-  w->add_option("-o,--output", warp->output, "Output volume file or points JSON")->required();
+  w->add_option("-o,--output", warp->output,
+                "Output volume file, points JSON, or markups (.mrk.json: same markups, mapped)")
+      ->required();
   w->callback([warp, &ctx] { runWarp(*warp, ctx); });
 }
 

@@ -5,6 +5,7 @@
 #include "vestige/core/error.h"
 #include "vestige/core/version.h"
 #include "vestige/planning/resection.h"
+#include "vestige/registration/markups.h"
 #include "vestige/registration/registration.h"
 #include "vestige/registration/registration_io.h"
 #include "vestige/registration/uncertainty.h"
@@ -315,6 +316,11 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   run.masks.resection = za.resection;
   run.masks.remnant = za.remnant;
 
+  // The projected site centres for 3D Slicer (and the viewer), labelled by site id, in LPS mm.
+  registration::Markup centres{registration::MarkupType::Fiducial, "projected sites", {}};
+  for (const LesionResult& r : p.lesions)
+    centres.points.push_back({r.id, r.projectedCenterLps, "uncertainty " + rounded(r.uncertaintyMm, 1) + " mm"});
+  registration::writeMarkups({centres}, outDir / "projected_sites.mrk.json");
   writePlanFolder(p, run.masks, outDir);
   core::reportProgress(progress, "Plan", 1.0);
   (void)start;

@@ -21,6 +21,7 @@ namespace vestige::registration::detail {
 namespace {
 
 using Vec = std::array<double, 3>;
+using FloatVec = std::array<float, 3>;
 
 // A float image with its LPS geometry, read by trilinear interpolation in continuous index space.
 struct Sampled {
@@ -246,6 +247,91 @@ FloatImage::Pointer copyOf(const FloatImage& image) {
   return out;
 }
 
+// Tissue that changed between the dates (a tumour that shrank or vanished, a new one, lipiodol, gas) shows as a
+// region of large residuals that the smooth deformation of the coarse levels cannot remove, while misalignment
+// that is left shows as thin bands along edges. The residual r = m(T(x)) - f(x) of every candidate voxel is
+// compared with its robust spread over the sampling region: sigma = 1.4826 x MAD (the standard deviation for
+// Gaussian residuals), outliers beyond kChangeSigmas x sigma. Then an opening by a ball of radius kChangeOpeningMm
+// keeps only regions at least about 10 mm across (a tumour worth tracking, RECIST's smallest measurable lesion) and
+// drops what is thinner: edge bands, and vessels whose contrast differs between phases but whose walls still
+// carry the motion.
+constexpr double kChangeSigmas = 3.0;
+constexpr double kChangeOpeningMm = 4.0;
+
+std::vector<unsigned char> changedVoxels(const Sampled& f, const Sampled& m,
+                                         const std::vector<std::uint32_t>& candidates,
+                                         const std::vector<FloatVec>& previous, const std::array<Vec, 3>& a,
+                                         const Vec& aOffset) {
+  const auto& n = f.size;
+  const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
+  std::vector<float> residual(voxels, 0.0F);
+  std::vector<unsigned char> valid(voxels, 0);
+  std::vector<float> values;
+  values.reserve(candidates.size());
+  for (const std::uint32_t v : candidates) {
+    const long i = static_cast<long>(v % static_cast<std::size_t>(n[0]));
+    const long j = static_cast<long>((v / static_cast<std::size_t>(n[0])) % static_cast<std::size_t>(n[1]));
+    const long k = static_cast<long>(v / static_cast<std::size_t>(n[0] * n[1]));
+    const Vec x = f.toPoint({double(i), double(j), double(k)});
+    Vec p = aOffset;
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c)
+        p[r] += a[r][c] * (x[c] + previous[v][c]);
+    double value = 0;
+    Vec g{};
+    if (!m.sample(m.toIndex(p), value, g))
+      continue;
+    residual[v] = static_cast<float>(value - f.data[v]);
+    valid[v] = 1;
+    values.push_back(residual[v]);
+  }
+  std::vector<unsigned char> out(voxels, 0);
+  if (values.size() < 100)
+    return out;
+  const auto medianOf = [](std::vector<float>& w) {
+    const auto mid = w.begin() + static_cast<long>(w.size() / 2);
+    std::nth_element(w.begin(), mid, w.end());
+    return *mid;
+  };
+  const float median = medianOf(values);
+  for (float& x : values)
+    x = std::abs(x - median);
+  const double sigma = 1.4826 * medianOf(values);
+  if (!(sigma > 0))
+    return out;
+  std::vector<unsigned char> outlier(voxels, 0);
+  for (std::size_t v = 0; v < voxels; ++v)
+    outlier[v] = valid[v] && std::abs(residual[v] - median) > kChangeSigmas * sigma;
+  // Opening by a ball of radius kChangeOpeningMm: erosion, then dilation inside the outliers.
+  const long r = std::max(1L, std::lround(kChangeOpeningMm / f.spacing));
+  std::vector<std::array<long, 3>> ball;
+  for (long dk = -r; dk <= r; ++dk)
+    for (long dj = -r; dj <= r; ++dj)
+      for (long di = -r; di <= r; ++di)
+        if (di * di + dj * dj + dk * dk <= r * r)
+          ball.push_back({di, dj, dk});
+  std::vector<unsigned char> eroded(voxels, 0);
+  for (long k = r; k + r < n[2]; ++k)
+    for (long j = r; j + r < n[1]; ++j)
+      for (long i = r; i + r < n[0]; ++i) {
+        if (!outlier[f.offset(i, j, k)])
+          continue;
+        bool all = true;
+        for (std::size_t b = 0; b < ball.size() && all; ++b)
+          all = outlier[f.offset(i + ball[b][0], j + ball[b][1], k + ball[b][2])] != 0;
+        eroded[f.offset(i, j, k)] = all;
+      }
+  for (long k = r; k + r < n[2]; ++k)
+    for (long j = r; j + r < n[1]; ++j)
+      for (long i = r; i + r < n[0]; ++i)
+        if (eroded[f.offset(i, j, k)])
+          for (const auto& b : ball) {
+            const std::size_t o = f.offset(i + b[0], j + b[1], k + b[2]);
+            out[o] = outlier[o];
+          }
+  return out;
+}
+
 } // namespace
 
 DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving, const AffineType& affine,
@@ -296,7 +382,8 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
       }
     }
 
-    std::vector<Vec> previous(voxels, Vec{0, 0, 0}); // displacement of the finished levels, per fixed voxel
+    // Displacement of the finished levels per fixed voxel, in float: it is the stage's largest array.
+    std::vector<FloatVec> previous(voxels, FloatVec{0, 0, 0});
     std::mt19937_64 rng(setup.randomSeed);
     std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
     unsigned done = 0;
@@ -305,7 +392,13 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
       total += level.iterations;
     double lastMetric = 0;
 
-    for (const auto& level : setup.levels) {
+    // Changed tissue on the fixed working grid (see changedVoxels): found after the first level, which is then run
+    // again without it (its 64 mm grid has already been pulled by it), and grown by what each later level leaves.
+    std::vector<unsigned char> changed(voxels, 0);
+    const Sampled movingFull(*movingImage);
+    bool firstLevelRedone = false;
+    for (int li = 0; li < static_cast<int>(setup.levels.size()); ++li) {
+      const BSplineLevel& level = setup.levels[static_cast<std::size_t>(li)];
       const FloatImage::Pointer fSmooth = smoothed(fixedImage, level.imageSigmaMm, setup.threads);
       const FloatImage::Pointer mSmooth = smoothed(movingImage, level.imageSigmaMm, setup.threads);
       const Sampled f(*fSmooth);
@@ -325,6 +418,8 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
         unsigned used = 0;
         for (unsigned s = 0; s < setup.samplesPerIteration; ++s) {
           const std::size_t v = candidates[pick(rng)];
+          if (changed[v])
+            continue;
           const long i = static_cast<long>(v % static_cast<std::size_t>(n[0]));
           const long j = static_cast<long>((v / static_cast<std::size_t>(n[0])) % static_cast<std::size_t>(n[1]));
           const long k = static_cast<long>(v / static_cast<std::size_t>(n[0] * n[1]));
@@ -425,10 +520,33 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
             std::array<std::array<double, 4>, 3> w{};
             grid.support(i, j, k, first, w);
             const Vec d = grid.displacement(first, w);
-            Vec& out = previous[fixedGrid.offset(i, j, k)];
+            FloatVec& out = previous[fixedGrid.offset(i, j, k)];
             for (int c = 0; c < 3; ++c)
-              out[c] += d[c];
+              out[c] += static_cast<float>(d[c]);
           }
+      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size()))
+        continue;
+      const std::vector<unsigned char> found = changedVoxels(fixedGrid, movingFull, candidates, previous, a, aOffset);
+      std::size_t added = 0;
+      for (std::size_t v = 0; v < voxels; ++v)
+        if (found[v] && !changed[v]) {
+          changed[v] = 1;
+          ++added;
+        }
+      if (li == 0 && !firstLevelRedone && added > 0) {
+        firstLevelRedone = true;
+        total += level.iterations;
+        std::fill(previous.begin(), previous.end(), FloatVec{0, 0, 0});
+        li = -1;
+      }
+    }
+    if (setup.changedRegion) {
+      auto region = ByteImage::New();
+      region->CopyInformation(fixed.image);
+      region->SetRegions(fixed.image->GetLargestPossibleRegion());
+      region->Allocate();
+      std::copy(changed.begin(), changed.end(), region->GetBufferPointer());
+      *setup.changedRegion = region;
     }
 
     auto field = DenseFieldType::New();

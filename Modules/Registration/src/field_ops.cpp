@@ -82,9 +82,15 @@ void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const Workin
     if (threads > 0)
       resample->SetNumberOfWorkUnits(threads);
     resample->Update();
-    const ByteImage::Pointer region = dilateByDistance(resample->GetOutput(), growMm, threads);
-    const unsigned char* r = region->GetBufferPointer();
-    const std::size_t n = region->GetLargestPossibleRegion().GetNumberOfPixels();
+    inpaintRegion(field, resample->GetOutput(), growMm, threads);
+  });
+}
+
+void inpaintRegion(DenseFieldType& field, const ByteImage::Pointer& region, double growMm, unsigned threads) {
+  core::translateItkErrors(core::ErrorCode::Internal, "registration: in-painting the field", [&] {
+    const ByteImage::Pointer grown = dilateByDistance(region, growMm, threads);
+    const unsigned char* r = grown->GetBufferPointer();
+    const std::size_t n = grown->GetLargestPossibleRegion().GetNumberOfPixels();
     if (n != field.GetLargestPossibleRegion().GetNumberOfPixels())
       throw core::Error(core::ErrorCode::Internal, "the field is not on the fixed working grid", "registration");
     std::vector<std::size_t> unknowns;

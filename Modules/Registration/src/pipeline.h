@@ -35,7 +35,7 @@ struct WorkingImage {
 };
 
 // roiMarginMm < 0: whole image. liver may be null.
-// sites: lesion sites to keep out of the image forces (see fillSites); needs liver.
+// sites: lesion sites to keep out of the image forces (see fillSites, which also needs liver).
 [[nodiscard]] WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, const core::Mask* sites,
                                         Contrast contrast, double spacingMm, double roiMarginMm,
                                         double samplingMarginMm, unsigned threads);
@@ -52,6 +52,8 @@ void fillSites(WorkingImage& fixed, WorkingImage& moving, const itk::Transform<d
 // shrunk lesion must not pull its site along.
 void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const WorkingImage& moving,
                   const itk::Transform<double, 3, 3>& fixedToMoving, double growMm, unsigned threads);
+// The same for a region already on the field's grid (changed tissue found by the B-spline stage).
+void inpaintRegion(DenseFieldType& field, const ByteImage::Pointer& region, double growMm, unsigned threads);
 
 // The deformable stage (bspline.cpp): T(x) = A(x + v(x)) with v a sum of cubic B-spline levels, coarse to fine,
 // optimised by stochastic gradient descent on samples of the fixed sampling region drawn anew every iteration.
@@ -74,6 +76,10 @@ struct BSplineSetup {
   std::uint64_t randomSeed = 1;
   unsigned threads = 0;
   core::Progress* progress = nullptr;
+  // Find tissue that changed between the dates from the residuals after each level but the last, and keep it out
+  // of the metric (bspline.cpp, changedVoxels); the region found is handed back on the fixed working grid.
+  bool detectChanges = true;
+  ByteImage::Pointer* changedRegion = nullptr;
 };
 [[nodiscard]] DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving,
                                                  const AffineType& affine, const BSplineSetup& setup,

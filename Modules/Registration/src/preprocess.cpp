@@ -223,13 +223,13 @@ WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, con
       out.centreLps = centroidLps(*onGrid);
       out.centreFromLiver = true;
       out.liver = onGrid;
-      if (sites)
-        out.sites = maskOnGrid(*sites, *out.image, threads);
       out.sampling = dilateByDistance(onGrid, samplingMarginMm, threads);
     } else {
       out.sampling = threshold(*out.image, contrast == Contrast::Ct ? kCtBodyThreshold : kMrBodyThreshold);
       out.centreLps = centroidLps(*out.sampling);
     }
+    if (sites)
+      out.sites = maskOnGrid(*sites, *out.image, threads);
     return out;
   });
 }

@@ -15,7 +15,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <iomanip>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace vestige::registration {
@@ -219,6 +222,57 @@ void jacobianStats(const Transform& transform, const core::Mask& region, Registr
   result.foldingFraction = static_cast<double>(folded) / static_cast<double>(count);
 }
 
+// What one deformable run hands back (merged into the result on the calling thread).
+struct DeformableRun {
+  DenseFieldType::Pointer field;
+  std::vector<StageStats> stages;
+  std::vector<std::string> notes;
+  std::size_t repaired = 0;
+};
+
+// Progress for a run beside the main one: it reports nothing (the main run draws the bar) but stops on Ctrl-C.
+class CancelOnly final : public core::Progress {
+public:
+  explicit CancelOnly(const core::Progress* parent) : m_parent(parent) {}
+  void report(std::string_view /*stage*/, double /*fraction*/) override {}
+  [[nodiscard]] bool cancelRequested() const override { return m_parent && m_parent->cancelRequested(); }
+
+private:
+  const core::Progress* m_parent;
+};
+
+template <typename ImageType> typename ImageType::Pointer duplicateImage(const typename ImageType::Pointer& image) {
+  if (!image)
+    return nullptr;
+  auto out = ImageType::New();
+  out->CopyInformation(image);
+  out->SetRegions(image->GetLargestPossibleRegion());
+  out->Allocate();
+  std::copy_n(image->GetBufferPointer(), image->GetLargestPossibleRegion().GetNumberOfPixels(),
+              out->GetBufferPointer());
+  return out;
+}
+
+WorkingImage duplicate(const WorkingImage& w) {
+  WorkingImage out = w;
+  out.image = duplicateImage<FloatImage>(w.image);
+  out.sampling = duplicateImage<ByteImage>(w.sampling);
+  out.liver = duplicateImage<ByteImage>(w.liver);
+  out.sites = duplicateImage<ByteImage>(w.sites);
+  return out;
+}
+
+std::string changedNote(const ByteImage& region, double spacingMm) {
+  std::size_t count = 0;
+  const unsigned char* c = region.GetBufferPointer();
+  for (std::size_t i = 0; i < region.GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+    count += c[i];
+  std::ostringstream note;
+  note << std::fixed << std::setprecision(1) << static_cast<double>(count) * spacingMm * spacingMm * spacingMm / 1000.0
+       << " mL of tissue that changed between the dates was kept out of the image forces";
+  return note.str();
+}
+
 double dice(const core::Mask& a, const core::Mask& b) {
   std::size_t na = 0;
   std::size_t nb = 0;
@@ -271,8 +325,6 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   checkMask(inputs.fixedMask, *inputs.fixed, "fixed mask");
   checkMask(inputs.movingMask, *inputs.moving, "moving mask");
   checkMask(inputs.movingLesions, *inputs.moving, "moving lesion mask");
-  if (inputs.movingLesions && !inputs.movingMask)
-    throw core::Error(core::ErrorCode::InvalidArgument, "lesion sites need the baseline liver mask", "registration");
   if (!(options.gridSpacingMm >= 2 * options.workingSpacingMm))
     throw core::Error(core::ErrorCode::InvalidArgument,
                       "B-spline grid spacing must be at least twice the working spacing", "registration");
@@ -354,20 +406,23 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   // The deformable stage. Same modality: the B-spline stage, which skips samples in the lesion sites. CT <-> MR:
   // demons on a pseudo-CT (the B-spline stage's squared differences diverged on it), which needs the sites filled.
   const bool sameContrast = contrastOf(options.fixedModality) == contrastOf(options.movingModality);
-  DenseFieldType::Pointer field;
   DemonsSetup demons;
   demons.sameContrast = sameContrast;
   demons.threads = threads;
   demons.fieldSigmaVoxels = options.fieldSmoothingMm / h;
   demons.updateSigmaVoxels = kUpdateSigmaVoxels;
-  const auto deformable = [&](bool perturbed, core::Progress* sub) {
-    DenseFieldType::Pointer v;
+  // One deformable run on its own working images (the perturbed one runs beside the main one on a copy: ITK's
+  // pipeline writes to its inputs' requested regions).
+  const auto deformable = [&](bool perturbed, core::Progress* sub, const WorkingImage& f, const WorkingImage& m) {
+    DeformableRun run;
+    ByteImage::Pointer changedRegion;
     if (sameContrast) {
       BSplineSetup setup =
           bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1, threads);
       setup.name = perturbed ? "uncertainty" : "deformable";
       setup.progress = sub;
-      v = runBSpline(fixed, moving, *affine, setup, &result.stages);
+      setup.changedRegion = &changedRegion;
+      run.field = runBSpline(f, m, *affine, setup, &run.stages);
     } else {
       DemonsSetup setup = demons;
       setup.progress = sub;
@@ -378,34 +433,59 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
         // Coarse levels only: a quarter of the cost, and what the fine level adds is part of what is uncertain.
         setup.iterations.back() = 0;
       }
-      v = runDemons(fixed, moving, *affine, setup, &result.stages);
+      run.field = runDemons(f, m, *affine, setup, &run.stages);
     }
-    const std::size_t repaired = unfoldField(*v, kMinDeterminant, kUnfoldRounds);
-    if (!perturbed)
-      result.repairedFoldVoxels = repaired;
-    if (repaired > 0 && !perturbed)
-      result.notes.push_back("the deformation was smoothed at " + std::to_string(repaired) +
-                             " voxel(s) where it folded or nearly did (gas, edge of the field of view)");
-    inpaintSites(*v, fixed, moving, *rawComposite(*affine, v), kSiteInpaintGrowMm, threads);
-    return v;
+    run.repaired = unfoldField(*run.field, kMinDeterminant, kUnfoldRounds);
+    if (run.repaired > 0)
+      run.notes.push_back("the deformation was smoothed at " + std::to_string(run.repaired) +
+                          " voxel(s) where it folded or nearly did (gas, edge of the field of view)");
+    inpaintSites(*run.field, f, m, *rawComposite(*affine, run.field), kSiteInpaintGrowMm, threads);
+    if (changedRegion) {
+      // Inside tissue that changed the images say nothing about the motion: carried by the tissue around it.
+      inpaintRegion(*run.field, changedRegion, kSiteInpaintGrowMm, threads);
+      run.notes.push_back(changedNote(*changedRegion, h));
+    }
+    return run;
   };
+  DeformableRun main;
+  DeformableRun other;
   if (options.deformable) {
     if (!sameContrast)
       fillSites(fixed, moving, *affine, kSiteGrowMm, threads);
-    core::SubProgress sub(progress, 0.22, options.estimateUncertainty ? 0.6 : 0.92);
-    field = deformable(false, &sub);
+    // The B-spline stage is one thread: with two or more, the perturbed run goes beside the main one.
+    const bool beside = sameContrast && options.estimateUncertainty && threads >= 2;
+    WorkingImage fixedCopy;
+    WorkingImage movingCopy;
+    CancelOnly cancelOnly(progress);
+    std::future<DeformableRun> perturbed;
+    if (beside) {
+      fixedCopy = duplicate(fixed);
+      movingCopy = duplicate(moving);
+      perturbed = std::async(std::launch::async, [&] { return deformable(true, &cancelOnly, fixedCopy, movingCopy); });
+    }
+    {
+      core::SubProgress sub(progress, 0.22, options.estimateUncertainty && !beside ? 0.6 : 0.92);
+      main = deformable(false, &sub, fixed, moving);
+    }
+    if (beside) {
+      other = perturbed.get();
+    } else if (options.estimateUncertainty) {
+      core::SubProgress sub(progress, 0.6, 0.92);
+      other = deformable(true, &sub, fixed, moving);
+    }
+    result.stages.insert(result.stages.end(), main.stages.begin(), main.stages.end());
+    result.stages.insert(result.stages.end(), other.stages.begin(), other.stages.end());
+    result.notes.insert(result.notes.end(), main.notes.begin(), main.notes.end());
+    result.repairedFoldVoxels = main.repaired;
   }
+  const DenseFieldType::Pointer field = main.field;
   CompositeTransformType::Pointer composite = compose(*affine, field.GetPointer());
   const core::ImageGeometry fixedRoi = geometryOf(*fixed.image);
   core::reportProgress(progress, "displacement field", 0.92);
   result.transform =
       Transform(makeTransformImpl(composite, resampledGrid(inputs.fixed->geometry, kDenseFieldSpacingMm)));
-
-  if (field && options.estimateUncertainty) {
-    core::SubProgress sub(progress, 0.6, 0.92);
-    DenseFieldType::Pointer other = deformable(true, &sub);
-    result.uncertaintyMm = uncertaintyMap(*composite, *compose(*affine, other.GetPointer()), fixedRoi);
-  }
+  if (field && other.field)
+    result.uncertaintyMm = uncertaintyMap(*composite, *compose(*affine, other.field.GetPointer()), fixedRoi);
 
   core::reportProgress(progress, "checking the result", 0.95);
   const core::ImageGeometry checkGrid = resampledGrid(fixedRoi, h);

@@ -46,7 +46,8 @@ struct RegistrationInputs {
   const core::Mask* fixedMask = nullptr;
   const core::Mask* movingMask = nullptr;
   // Baseline lesion sites (optional, on the moving grid): expected to change by the follow-up, so they must not
-  // drive the deformation. They are filled with the median liver intensity before registering (needs movingMask).
+  // drive the deformation. B-spline samples landing in them are skipped and the field inside is interpolated from
+  // around them; for demons (CT <-> MR) they are also filled with the median liver intensity (needs movingMask).
   const core::Mask* movingLesions = nullptr;
 };
 

@@ -39,7 +39,7 @@ void saveRegistration(const RegistrationResult& result, const RegistrationProven
 [[nodiscard]] RegistrationResult loadRegistration(const std::filesystem::path& dir);
 
 // Named LPS points: {"points": [{"name": "L1", "lps": [x, y, z]}, ...]} (also accepts a bare array of such
-// objects, and 3D Slicer markups .mrk.json control points in LPS).
+// objects, and 3D Slicer markups, every control point of every markup, named by its label; see markups.h).
 struct NamedPoint {
   std::string name;
   core::Vec3 lps{};
