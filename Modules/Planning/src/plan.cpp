@@ -1,4 +1,5 @@
 #include "vestige/planning/plan.h"
+#include "vestige/core/format.h"
 
 #include "plan_inputs.h"
 #include "plan_warnings.h"
@@ -17,7 +18,6 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 
 namespace fs = std::filesystem;
@@ -31,13 +31,6 @@ namespace {
 
 // Follow-up CT values below this are air or lung, never liver.
 constexpr float kAirOrLungHu = -300.0F;
-
-// Figures in notes are read by people (console, report): rounded as the report rounds them.
-std::string rounded(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 std::string utcNow() {
   const std::time_t t = std::time(nullptr);
@@ -181,7 +174,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.registration.folder = "registration"; // relative to the plan folder, which is built elsewhere and moved
   p.notes.insert(p.notes.end(), reg.notes.begin(), reg.notes.end());
   if (reg.jacobianMin <= 0.0)
-    p.notes.push_back("registration folds inside the liver (minimum Jacobian " + rounded(reg.jacobianMin, 2) +
+    p.notes.push_back("registration folds inside the liver (minimum Jacobian " + core::formatFixed(reg.jacobianMin, 2) +
                       "): projected sites are unreliable");
 
   // 4. Project, classify, measure each site.
@@ -252,7 +245,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   }
   const double addedMl = core::maskVolumeMl(addedTissue);
   if (addedMl > 0.0)
-    p.notes.push_back("projected sites, within their uncertainty, reach " + rounded(addedMl, 1) +
+    p.notes.push_back("projected sites, within their uncertainty, reach " + core::formatFixed(addedMl, 1) +
                       " mL past the follow-up liver outline; that tissue is counted as liver");
   run.masks.liver = followLiver;
 
@@ -308,10 +301,10 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
         "no height/weight in the case file or the DICOM headers: sFLR not computed; the verdict uses measured FLR");
   if (za.remnantPieces > 1)
     p.notes.push_back("the remnant falls apart into " + std::to_string(za.remnantPieces) +
-                      " pieces of 1 mL or more; only the largest (" + rounded(za.usableRemnantMl, 0) +
+                      " pieces of 1 mL or more; only the largest (" + core::formatFixed(za.usableRemnantMl, 0) +
                       " mL) counts as FLR");
   if (za.fragmentsMl > 0.0)
-    p.notes.push_back("slivers under 1 mL left between zones: " + rounded(za.fragmentsMl, 2) +
+    p.notes.push_back("slivers under 1 mL left between zones: " + core::formatFixed(za.fragmentsMl, 2) +
                       " mL in all, not counted as FLR");
   run.masks.resection = za.resection;
   run.masks.remnant = za.remnant;
@@ -319,7 +312,8 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   // The projected site centres for 3D Slicer (and the viewer), labelled by site id, in LPS mm.
   registration::Markup centres{registration::MarkupType::Fiducial, "projected sites", {}};
   for (const LesionResult& r : p.lesions)
-    centres.points.push_back({r.id, r.projectedCenterLps, "uncertainty " + rounded(r.uncertaintyMm, 1) + " mm"});
+    centres.points.push_back(
+        {r.id, r.projectedCenterLps, "uncertainty " + core::formatFixed(r.uncertaintyMm, 1) + " mm"});
   registration::writeMarkups({centres}, outDir / "projected_sites.mrk.json");
   writePlanFolder(p, run.masks, outDir);
   core::reportProgress(progress, "Plan", 1.0);

@@ -1,9 +1,9 @@
 #include "plan_warnings.h"
 
+#include "vestige/core/format.h"
 #include "vestige/segmentation/liver_checks.h"
 
 #include <cmath>
-#include <cstdio>
 
 namespace vestige::planning::detail {
 
@@ -18,12 +18,6 @@ constexpr double kUnusualVolumeFraction = 0.36;
 // Tissue added to the liver is added to the resection too; it lowers FLR by its share of the liver. Under 1 % of the
 // liver that stays under 1 % of the FLR figure (a fraction of a point); above it, the outline needs a look.
 constexpr double kAddedTissueFraction = 0.01;
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 bool plausibleHeight(double cm) {
   return cm >= 40.0 && cm <= 275.0;
@@ -53,7 +47,7 @@ void resolveBodySize(PlanSummary& p, const CaseFile& c, const LoadedScan& baseli
         p.heightCm = scan->headerHeightCm;
         used = true;
       } else {
-        p.notes.push_back(from + ": PatientSize " + fixed(*scan->headerHeightCm / 100.0, 2) +
+        p.notes.push_back(from + ": PatientSize " + core::formatFixed(*scan->headerHeightCm / 100.0, 2) +
                           " m is not a plausible height; ignored");
       }
     }
@@ -62,7 +56,7 @@ void resolveBodySize(PlanSummary& p, const CaseFile& c, const LoadedScan& baseli
         p.weightKg = scan->headerWeightKg;
         used = true;
       } else {
-        p.notes.push_back(from + ": PatientWeight " + fixed(*scan->headerWeightKg, 1) +
+        p.notes.push_back(from + ": PatientWeight " + core::formatFixed(*scan->headerWeightKg, 1) +
                           " kg is not a plausible weight; ignored");
       }
     }
@@ -82,9 +76,9 @@ std::optional<PlanWarning> liverVolumeWarning(double liverMl, double tumourMl, d
   w.scan = "followup";
   w.value = 100.0 * deviation;
   w.unit = "%";
-  w.message = "followup: the liver without tumour measures " + fixed(parenchymaMl, 0) + " mL, " +
-              fixed(std::fabs(100.0 * deviation), 0) + " % " + (deviation > 0 ? "above" : "below") + " the " +
-              fixed(telvMl, 0) + " mL expected for the patient's body size (TELV); " +
+  w.message = "followup: the liver without tumour measures " + core::formatFixed(parenchymaMl, 0) + " mL, " +
+              core::formatFixed(std::fabs(100.0 * deviation), 0) + " % " + (deviation > 0 ? "above" : "below") +
+              " the " + core::formatFixed(telvMl, 0) + " mL expected for the patient's body size (TELV); " +
               (deviation > 0 ? "check the outline for a leak into the heart, stomach, vena cava or kidney"
                              : "check that the whole liver is in the scan and in the outline");
   return w;
@@ -99,7 +93,7 @@ std::optional<PlanWarning> addedTissueWarning(double addedMl, double liverMl, co
   w.value = addedMl;
   w.unit = "mL";
   w.placeLps = placeLps;
-  w.message = "plan: " + fixed(addedMl, 1) + " mL (" + fixed(100.0 * addedMl / liverMl, 1) +
+  w.message = "plan: " + core::formatFixed(addedMl, 1) + " mL (" + core::formatFixed(100.0 * addedMl / liverMl, 1) +
               " % of the liver) past the followup liver outline were counted as liver because projected sites reach "
               "there (around LPS " +
               core::formatVec(placeLps, 0) + " mm): check the outline there";

@@ -1,8 +1,8 @@
 #include "vestige/segmentation/liver_checks.h"
+#include "vestige/core/format.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 namespace vestige::segmentation {
@@ -29,12 +29,6 @@ constexpr double kAboveDomeMl = 1.0;
 // The heart's right border (right atrium) lies within about 5 cm of the body's midline; the right dome's apex lies
 // further out, under the middle of the right lung.
 constexpr double kHeartRightOfMidlineMm = 50.0;
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 // The index axis that runs closest to the patient's head-feet (LPS z) direction, and whether increasing the index
 // goes towards the head.
@@ -147,7 +141,7 @@ std::optional<LiverWarning> checkLiverAtScanEdge(const core::Mask& liver) {
     w.unit = "cm2";
     w.placeLps = centroidLps(g, voxels);
     w.message = "the liver outline reaches the " + std::string(topSlice ? "top" : "bottom") + " slice of the scan (" +
-                fixed(areaCm2, 1) + " cm2 in it, around LPS z " + fixed((*w.placeLps)[2], 1) +
+                core::formatFixed(areaCm2, 1) + " cm2 in it, around LPS z " + core::formatFixed((*w.placeLps)[2], 1) +
                 " mm): either the liver goes on past the scan, and its volume is incomplete (FLR then reads too "
                 "high), or the outline leaks there";
     worst = w;
@@ -235,7 +229,7 @@ std::optional<LiverWarning> checkLiverAboveDome(const core::Image& ct, const cor
   w.value = ml;
   w.unit = "mL";
   w.placeLps = centroidLps(g, flagged);
-  w.message = "the liver outline reaches above the diaphragm's dome (" + fixed(ml, 1) +
+  w.message = "the liver outline reaches above the diaphragm's dome (" + core::formatFixed(ml, 1) +
               " mL in the thorax, around LPS " + core::formatVec(*w.placeLps, 0) +
               " mm): check it for a leak into the heart or the lung base";
   return w;
@@ -249,7 +243,8 @@ std::optional<LiverWarning> checkSliceThickness(const core::ImageGeometry& geome
   w.code = "thick_slices";
   w.value = spacing;
   w.unit = "mm";
-  w.message = "slices " + fixed(spacing, 1) + " mm apart (thicker than " + fixed(kThickSliceMm, 0) +
+  w.message = "slices " + core::formatFixed(spacing, 1) + " mm apart (thicker than " +
+              core::formatFixed(kThickSliceMm, 0) +
               " mm): a residual lesion of 5 mm can fall between slices or blur into the liver, so 'disappeared' is "
               "less certain, and the liver's edges are known to half a slice only";
   return w;
