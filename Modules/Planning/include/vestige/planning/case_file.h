@@ -32,6 +32,7 @@ struct LesionSpec {
   double diameterMm = 0.0;      // CenterDiameter; Markup with a fiducial
   core::Vec3 clickLps{};        // Click
   std::string followupStatus;   // optional radiologist override: "visible", "shrunk", "disappeared"
+  std::string note;             // optional free text of the radiologist (shown in plan.json and the report)
   std::string key;              // "lesions[k]" for messages
 };
 
@@ -39,6 +40,19 @@ struct PatientInfo {
   std::optional<double> heightCm;
   std::optional<double> weightKg;
   LiverCondition liverCondition = LiverCondition::Chemotherapy;
+};
+
+// Who confirmed a part of the case, and when. Until the liver outlines and the follow-up statuses are both
+// confirmed, the plan's verdict is provisional.
+struct Confirmation {
+  std::string by;  // user name (from the system, or typed)
+  std::string utc; // ISO 8601, e.g. 2026-12-03T19:40:59Z
+  std::string note;
+};
+struct SignOff {
+  std::optional<Confirmation> livers;   // the liver outlines of both dates
+  std::optional<Confirmation> statuses; // every site's follow-up status
+  [[nodiscard]] bool complete() const noexcept { return livers.has_value() && statuses.has_value(); }
 };
 
 struct CaseFile {
@@ -55,6 +69,7 @@ struct CaseFile {
   std::string registrationMetric = "auto"; // "auto", "ncc" or "mi"
   // What the lesions are: "colorectal_metastasis" (default) or "hcc"; codes the tumour segments of the DICOM exports.
   std::string diagnosis = "colorectal_metastasis";
+  SignOff signOff; // "sign_off" in the file
 };
 
 [[nodiscard]] CaseFile readCaseFile(const std::filesystem::path& file);
