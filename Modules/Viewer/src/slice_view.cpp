@@ -189,16 +189,25 @@ void SliceView::setZoom(double zoom) {
   update();
 }
 
+int SliceView::normalVoxelAxis() const {
+  const core::Image* v = volume();
+  const int normal = axesOf(m_plane).normal;
+  if (!v)
+    return normal;
+  int axis = 0;
+  for (int a = 1; a < 3; ++a)
+    if (std::abs(v->geometry.direction[normal][a]) > std::abs(v->geometry.direction[normal][axis]))
+      axis = a;
+  return axis;
+}
+
 void SliceView::stepSlice(int steps) {
   const core::Image* v = volume();
   if (!v)
     return;
   const int normal = axesOf(m_plane).normal;
   // The index axis closest to the view normal gives the slice step.
-  int axis = 0;
-  for (int a = 1; a < 3; ++a)
-    if (std::abs(v->geometry.direction[normal][a]) > std::abs(v->geometry.direction[normal][axis]))
-      axis = a;
+  const int axis = normalVoxelAxis();
   core::Vec3 c = cursor();
   c[normal] += steps * v->geometry.spacingMm[axis];
   emit cursorPicked(m_scan, c);
@@ -227,13 +236,19 @@ void SliceView::paintPicture(QPainter& painter, QSize size) const {
   const Frame frame = frameFor(size);
   QImage slice(size, QImage::Format_RGB32);
   slice.fill(Qt::black);
-  if (volume())
+  if (volume()) {
     drawSlice(slice, frame);
+    if (m_rasterOverlay)
+      m_rasterOverlay(slice, frame.voxel);
+  }
   painter.drawImage(0, 0, slice);
   painter.setRenderHint(QPainter::Antialiasing, true);
   painter.setRenderHint(QPainter::TextAntialiasing, true);
-  if (volume())
+  if (volume()) {
     drawVectorOverlays(painter, frame);
+    if (m_vectorOverlay)
+      m_vectorOverlay(painter);
+  }
   drawAnnotations(painter, size, frame);
   drawLegend(painter, size);
 }
@@ -450,6 +465,8 @@ void SliceView::drawLegend(QPainter& painter, QSize size) const {
 }
 
 void SliceView::mousePressEvent(QMouseEvent* event) {
+  if (m_mouseTool && m_mouseTool(this, event))
+    return;
   m_dragStart = event->pos();
   m_dragButton = event->button();
   m_dragWindow = m_state.window;
@@ -463,6 +480,8 @@ void SliceView::mousePressEvent(QMouseEvent* event) {
 }
 
 void SliceView::mouseMoveEvent(QMouseEvent* event) {
+  if (m_mouseTool && m_mouseTool(this, event))
+    return;
   const QPoint d = event->pos() - m_dragStart;
   if (m_dragButton == Qt::LeftButton && m_rulerA && (event->modifiers() & Qt::ShiftModifier)) {
     m_rulerB = pixelToLps(event->localPos());
@@ -481,7 +500,9 @@ void SliceView::mouseMoveEvent(QMouseEvent* event) {
   }
 }
 
-void SliceView::mouseReleaseEvent(QMouseEvent*) {
+void SliceView::mouseReleaseEvent(QMouseEvent* event) {
+  if (m_mouseTool && m_mouseTool(this, event))
+    return;
   m_dragButton = Qt::NoButton;
 }
 

@@ -9,7 +9,13 @@
 #include <QPointF>
 #include <QWidget>
 
+#include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
+
+class QMouseEvent;
+class QPainter;
 
 namespace vestige::viewer {
 
@@ -39,6 +45,18 @@ public:
   // One voxel step along the view normal (positive: towards L, P or S).
   void stepSlice(int steps);
   [[nodiscard]] std::optional<double> rulerLengthMm() const;
+
+  // Hooks for the case-preparation window, which edits what the review only shows. The raster overlay blends into
+  // the slice pixels; `voxel` holds each pixel's linear voxel index in the scan's grid (-1 outside), row by row.
+  using RasterOverlay = std::function<void(QImage& image, const std::vector<std::int64_t>& voxel)>;
+  using VectorOverlay = std::function<void(QPainter& painter)>;
+  // A tool sees every mouse press, move and release first; returning true keeps the view's own handling out.
+  using MouseTool = std::function<bool(SliceView* view, QMouseEvent* event)>;
+  void setRasterOverlay(RasterOverlay overlay) { m_rasterOverlay = std::move(overlay); }
+  void setVectorOverlay(VectorOverlay overlay) { m_vectorOverlay = std::move(overlay); }
+  void setMouseTool(MouseTool tool) { m_mouseTool = std::move(tool); }
+  // The scan's voxel axis closest to this view's normal (the axis a 2D brush disc is normal to).
+  [[nodiscard]] int normalVoxelAxis() const;
 
 signals:
   void cursorPicked(vestige::viewer::Scan scan, vestige::core::Vec3 lps);
@@ -75,6 +93,9 @@ private:
   WindowLevel m_dragWindow;
   core::Vec3 m_dragCentre{};
   std::optional<core::Vec3> m_rulerA, m_rulerB;
+  RasterOverlay m_rasterOverlay;
+  VectorOverlay m_vectorOverlay;
+  MouseTool m_mouseTool;
 };
 
 } // namespace vestige::viewer

@@ -1,5 +1,6 @@
 #include "vestige/viewer/viewer.h"
 
+#include "case_window.h"
 #include "viewer_window.h"
 
 #include "vestige/core/error.h"
@@ -29,6 +30,21 @@ Layout parseLayout(const std::string& name) {
   if (name == "3d")
     return Layout::Scene3d;
   throw core::Error(core::ErrorCode::InvalidArgument, "layout must be review, compare or 3d", "--layout " + name);
+}
+
+Recovery parseRecovery(const std::string& name) {
+  if (name == "ask")
+    return Recovery::Ask;
+  if (name == "yes")
+    return Recovery::Accept;
+  if (name == "no")
+    return Recovery::Decline;
+  throw core::Error(core::ErrorCode::InvalidArgument, "recover must be ask, yes or no", "--recover " + name);
+}
+
+bool isCaseFile(const std::filesystem::path& folder) {
+  std::error_code ec;
+  return folder.extension() == ".json" && std::filesystem::is_regular_file(folder, ec);
 }
 
 void prepareOpenGl() {
@@ -86,6 +102,8 @@ void printBenchmark(ViewerWindow& window, const std::chrono::steady_clock::time_
 } // namespace
 
 int runViewer(const ViewerOptions& options) {
+  if (options.baselineSeries || options.followupSeries || isCaseFile(options.folder))
+    return runCaseViewer(options);
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<visualization::DisplayGuard> display;
   if (!visualization::displayAnswers())
