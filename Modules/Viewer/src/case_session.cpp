@@ -30,30 +30,6 @@ constexpr std::size_t kUndoSteps = 200;
 
 const char* const kDateKeys[2] = {"baseline", "followup"};
 
-void loadScan(SessionState& s, int d, const planning::SeriesRef& ref, core::Progress* progress) {
-  const std::string key = kDateKeys[d];
-  if (ref.series.empty())
-    throw Error(ErrorCode::InvalidArgument,
-                "the series is in a PACS and not fetched yet: run `vestige fetch` on the case file first",
-                "case file " + key);
-  try {
-    if (dicom::isVolumeFile(ref.series)) {
-      s.images[d] = dicom::readImage(ref.series);
-      s.isCt[d] = true; // a volume file carries no modality; Vestige's volume inputs are CT in HU (as in the plan)
-      return;
-    }
-    dicom::LoadOptions options;
-    options.seriesUid = ref.seriesUid;
-    dicom::LoadedSeries loaded = dicom::loadSeries(ref.series, options, progress);
-    s.images[d] = std::move(loaded.image);
-    s.isCt[d] = loaded.series.modality == "CT";
-    if (d == 0)
-      s.baselineSeries = std::move(loaded.series);
-  } catch (const Error& e) {
-    throw Error(e.code(), e.message(), "case file " + key + (e.context().empty() ? "" : " (" + e.context() + ")"));
-  }
-}
-
 void loadLiver(SessionState& s, int d, const std::optional<fs::path>& file, core::Progress* progress) {
   const std::string key = std::string(kDateKeys[d]) + "_liver";
   if (file) {
@@ -213,6 +189,30 @@ std::string utcNow() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
+}
+
+void loadScan(SessionState& s, int d, const planning::SeriesRef& ref, core::Progress* progress) {
+  const std::string key = kDateKeys[d];
+  if (ref.series.empty())
+    throw Error(ErrorCode::InvalidArgument,
+                "the series is in a PACS and not fetched yet: run `vestige fetch` on the case file first",
+                "case file " + key);
+  try {
+    if (dicom::isVolumeFile(ref.series)) {
+      s.images[d] = dicom::readImage(ref.series);
+      s.isCt[d] = true; // a volume file carries no modality; Vestige's volume inputs are CT in HU (as in the plan)
+      return;
+    }
+    dicom::LoadOptions options;
+    options.seriesUid = ref.seriesUid;
+    dicom::LoadedSeries loaded = dicom::loadSeries(ref.series, options, progress);
+    s.images[d] = std::move(loaded.image);
+    s.isCt[d] = loaded.series.modality == "CT";
+    if (d == 0)
+      s.baselineSeries = std::move(loaded.series);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.message(), "case file " + key + (e.context().empty() ? "" : " (" + e.context() + ")"));
+  }
 }
 
 void measureLesion(const core::LabelMap& labels, SessionLesion& lesion) {

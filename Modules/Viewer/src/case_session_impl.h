@@ -77,6 +77,9 @@ struct CaseSession::Impl : SessionState {};
 // Volume and diameter of a site from its voxels in the label map.
 void measureLesion(const core::LabelMap& labels, SessionLesion& lesion);
 
+// Loads the scan of date slot d (0 baseline, 1 follow-up) into s.images[d] (and the baseline's series entry).
+void loadScan(SessionState& s, int d, const planning::SeriesRef& ref, core::Progress* progress);
+
 // Current UTC time as ISO 8601 (2026-12-03T19:40:59Z).
 [[nodiscard]] std::string utcNow();
 
