@@ -31,6 +31,13 @@ std::string fixed(double v, int digits = 1) {
   return buf;
 }
 
+std::string joinReasons(const std::vector<std::string>& reasons) {
+  std::string text;
+  for (const auto& r : reasons)
+    text += (text.empty() ? "" : "; ") + r;
+  return text;
+}
+
 void printKeyFigures(const planning::PlanSummary& p, const std::string& out) {
   std::cout << "Plan written to " << out << "/plan.json\n"
             << "  liver " << fixed(p.liverMl) << " mL (tumour " << fixed(p.tumourMl) << " mL), margin "
@@ -43,17 +50,21 @@ void printKeyFigures(const planning::PlanSummary& p, const std::string& out) {
   std::cout << "  verdict: " << (p.sflrPercent ? "sFLR " + fixed(*p.sflrPercent) : "FLR " + fixed(p.flrPercent))
             << " % vs minimum " << fixed(p.flrThresholdPercent, 0) << " % (" << planning::name(p.liverCondition)
             << " liver): " << (p.flrSufficient ? "SUFFICIENT" : "INSUFFICIENT")
-            << (planning::verdictProvisional(p)
-                    ? " - PROVISIONAL until the " + std::to_string(p.warnings.size()) + " warning(s) below are checked"
-                    : "")
+            << (planning::verdictProvisional(p) ? " - PROVISIONAL: " + joinReasons(planning::provisionalReasons(p))
+                                                : "")
             << "\n";
+  for (const auto* c : {&p.signOff.livers, &p.signOff.statuses})
+    if (*c)
+      std::cout << "  " << (c == &p.signOff.livers ? "liver outlines" : "follow-up statuses") << " confirmed by "
+                << (*c)->by << " at " << (*c)->utc << ((*c)->note.empty() ? "" : " (" + (*c)->note + ")") << "\n";
   for (const auto& w : p.warnings)
     std::cout << "  WARNING [" << w.code << "] " << w.message << "\n";
   for (const auto& l : p.lesions)
     std::cout << "  " << l.id << ": " << l.status << (l.statusOverridden ? " (radiologist)" : "") << ", baseline "
               << fixed(l.baselineDiameterMm) << " mm, at " << core::formatVec(l.projectedCenterLps, 1)
               << " LPS, uncertainty " << fixed(l.uncertaintyMm) << " mm"
-              << (l.missingMetastasis ? "  <- MISSING METASTASIS if only visible sites are resected" : "") << "\n";
+              << (l.missingMetastasis ? "  <- MISSING METASTASIS if only visible sites are resected" : "")
+              << (l.note.empty() ? "" : "  note: " + l.note) << "\n";
   std::cout << "  registration: " << fixed(p.registration.seconds) << " s, min Jacobian "
             << fixed(p.registration.minJacobian, 2) << "\n";
   std::cout << "Research software, not a certified medical device.\n";

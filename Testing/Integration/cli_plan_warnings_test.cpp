@@ -102,6 +102,11 @@ TEST_F(CliPlanWarnings, CroppedScanAndImplausibleBodySizeMakeTheVerdictProvision
 
   const json p = json::parse(readText(s_dir / "provisional" / "plan.json"));
   EXPECT_TRUE(p.at("verdict_provisional").get<bool>());
+  // No sign_off in the case file: plan.json and the console say which confirmations are missing.
+  EXPECT_EQ(p.at("sign_off").at("missing"), json({"livers", "statuses"}));
+  EXPECT_TRUE(p.at("sign_off").at("livers").is_null());
+  EXPECT_NE(run.output.find("liver outlines not confirmed"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("follow-up statuses not confirmed"), std::string::npos) << run.output;
   const auto found = codes(p);
   EXPECT_TRUE(has(found, "liver_cut_by_scan")) << p.at("warnings").dump(1);
   EXPECT_TRUE(has(found, "liver_volume_unusual")) << p.at("warnings").dump(1);
@@ -128,21 +133,28 @@ TEST_F(CliPlanWarnings, CroppedScanAndImplausibleBodySizeMakeTheVerdictProvision
   const std::string page1 = readText(text);
   EXPECT_NE(page1.find("PROVISIONAL"), std::string::npos) << page1;
   EXPECT_NE(page1.find("liver_cut_by_scan"), std::string::npos) << page1;
+  EXPECT_NE(page1.find("not confirmed"), std::string::npos) << page1; // the sign-off table on page 1
 }
 
 TEST_F(CliPlanWarnings, TrueLiversAndTheirBodySizeGiveAFinalVerdict) {
   json c = caseFile();
   c["followup_liver"] = (s_dir / "phantom" / "truth" / "followup" / "liver.nii.gz").string();
   c["baseline_liver"] = (s_dir / "phantom" / "truth" / "baseline" / "liver.nii.gz").string();
+  // Without warnings the verdict is final once a person has confirmed the livers and the statuses (issue 16).
+  c["sign_off"] = {{"livers", {{"by", "test"}, {"utc", "2026-12-03T20:00:00Z"}}},
+                   {"statuses", {{"by", "test"}, {"utc", "2026-12-03T20:01:00Z"}, {"note", "as planned"}}}};
   const CliRun run = plan(c, "final");
   ASSERT_EQ(run.exitCode, 0) << run.output;
   const json p = json::parse(readText(s_dir / "final" / "plan.json"));
   EXPECT_FALSE(p.at("verdict_provisional").get<bool>()) << p.at("warnings").dump(1);
   EXPECT_TRUE(p.at("warnings").empty()) << p.at("warnings").dump(1);
+  EXPECT_TRUE(p.at("sign_off").at("complete").get<bool>());
+  EXPECT_EQ(p.at("sign_off").at("statuses").at("by"), "test");
   EXPECT_EQ(run.output.find("PROVISIONAL"), std::string::npos) << run.output;
   const std::string html = readText(s_dir / "final" / "report.html");
   EXPECT_NE(html.find("class=\"verdict ok\""), std::string::npos);
   EXPECT_EQ(html.find("PROVISIONAL"), std::string::npos);
+  EXPECT_NE(html.find("2026-12-03T20:01:00Z"), std::string::npos); // who confirmed what and when
 }
 
 } // namespace

@@ -106,7 +106,7 @@ public:
 
   LesionSpec lesion(const json& v, std::size_t index) const {
     const std::string key = "lesions[" + std::to_string(index) + "]";
-    onlyKeys(v, key, {"id", "mask", "segment", "center", "diameter_mm", "click", "markup", "followup_status"});
+    onlyKeys(v, key, {"id", "mask", "segment", "center", "diameter_mm", "click", "markup", "followup_status", "note"});
     LesionSpec l;
     l.key = key;
     if (!v.contains("id"))
@@ -155,13 +155,56 @@ public:
       if (l.followupStatus != "visible" && l.followupStatus != "shrunk" && l.followupStatus != "disappeared")
         fail(ErrorCode::InvalidArgument, key + ".followup_status", "must be visible, shrunk or disappeared");
     }
+    if (v.contains("note"))
+      l.note = text(v["note"], key + ".note");
     return l;
+  }
+
+  // {"by": "...", "utc": "2026-12-03T19:40:59Z", "note": "..."}: who confirmed, and when (UTC, ISO 8601).
+  Confirmation confirmation(const json& v, const std::string& key) const {
+    onlyKeys(v, key, {"by", "utc", "note"});
+    Confirmation c;
+    for (const char* required : {"by", "utc"})
+      if (!v.contains(required))
+        fail(ErrorCode::InvalidArgument, key + "." + required, "is required");
+    c.by = text(v["by"], key + ".by");
+    if (c.by.empty())
+      fail(ErrorCode::InvalidArgument, key + ".by", "is empty");
+    c.utc = text(v["utc"], key + ".utc");
+    if (!isUtcTime(c.utc))
+      fail(ErrorCode::InvalidArgument, key + ".utc", "must be a UTC time like 2026-12-03T19:40:59Z");
+    if (v.contains("note"))
+      c.note = text(v["note"], key + ".note");
+    return c;
+  }
+
+  // YYYY-MM-DDTHH:MM:SSZ with plausible fields (a time typed by hand is checked, not just its length).
+  static bool isUtcTime(const std::string& t) {
+    if (t.size() != 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != 'Z')
+      return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+      if (t[i] < '0' || t[i] > '9')
+        return false;
+    const int month = std::stoi(t.substr(5, 2)), day = std::stoi(t.substr(8, 2));
+    const int hour = std::stoi(t.substr(11, 2)), minute = std::stoi(t.substr(14, 2)),
+              second = std::stoi(t.substr(17, 2));
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60;
+  }
+
+  SignOff signOff(const json& v) const {
+    onlyKeys(v, "sign_off", {"livers", "statuses"});
+    SignOff s;
+    if (v.contains("livers"))
+      s.livers = confirmation(v["livers"], "sign_off.livers");
+    if (v.contains("statuses"))
+      s.statuses = confirmation(v["statuses"], "sign_off.statuses");
+    return s;
   }
 
   CaseFile read(const json& root) const {
     onlyKeys(root, "",
              {"patient", "baseline", "followup", "followup_liver", "baseline_liver", "lesions", "margin_mm",
-              "bsa_formula", "telv_formula", "registration_metric", "diagnosis", "comment"});
+              "bsa_formula", "telv_formula", "registration_metric", "diagnosis", "comment", "sign_off"});
     CaseFile c;
     c.file = m_file;
     for (const char* required : {"baseline", "followup", "lesions"})
@@ -230,6 +273,8 @@ public:
       if (c.registrationMetric != "auto" && c.registrationMetric != "ncc" && c.registrationMetric != "mi")
         fail(ErrorCode::InvalidArgument, "registration_metric", "must be auto, ncc or mi");
     }
+    if (root.contains("sign_off"))
+      c.signOff = signOff(root["sign_off"]);
     return c;
   }
 

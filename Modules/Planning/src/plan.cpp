@@ -120,6 +120,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
   p.bsaFormula = c.bsaFormula;
   p.telvFormula = c.telvFormula;
   p.marginMm = c.marginMm;
+  p.signOff = c.signOff; // who confirmed the livers and statuses: until both, the verdict is provisional
   p.flrThresholdPercent = minimumSflrPercent(c.patient.liverCondition);
 
   // 1. Scans and livers.
@@ -207,6 +208,7 @@ PlanRun runPlan(const CaseFile& c, const fs::path& outDir, const PlanOptions& op
         detail::classifySite(baseline, sites[k], baseLiver, followup, site, followLiver);
     r.status = spec.followupStatus.empty() ? status.status : spec.followupStatus;
     r.statusOverridden = !spec.followupStatus.empty() && spec.followupStatus != status.status;
+    r.note = spec.note;
     r.statusReferenceMl = status.referenceVolumeMl;
     if (r.status != "disappeared") {
       r.followupDiameterMm = status.followupDiameterMm;

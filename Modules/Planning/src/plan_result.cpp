@@ -80,7 +80,48 @@ SeriesSummary seriesFrom(const json& j) {
   return s;
 }
 
+json confirmationJson(const std::optional<Confirmation>& c) {
+  if (!c)
+    return nullptr;
+  return {{"by", c->by}, {"utc", c->utc}, {"note", c->note}};
+}
+
+std::optional<Confirmation> confirmationFrom(const json& j) {
+  if (j.is_null())
+    return std::nullopt;
+  return Confirmation{j.at("by").get<std::string>(), j.at("utc").get<std::string>(), j.value("note", std::string())};
+}
+
+// "sign_off": who confirmed what (null: not confirmed), and which confirmations are missing.
+json signOffJson(const SignOff& s) {
+  return {{"livers", confirmationJson(s.livers)},
+          {"statuses", confirmationJson(s.statuses)},
+          {"complete", s.complete()},
+          {"missing", missingConfirmations(s)}};
+}
+
 } // namespace
+
+std::vector<std::string> missingConfirmations(const SignOff& s) {
+  std::vector<std::string> missing;
+  if (!s.livers)
+    missing.push_back("livers");
+  if (!s.statuses)
+    missing.push_back("statuses");
+  return missing;
+}
+
+std::vector<std::string> provisionalReasons(const PlanSummary& p) {
+  std::vector<std::string> reasons;
+  if (!p.warnings.empty())
+    reasons.push_back(std::to_string(p.warnings.size()) + (p.warnings.size() == 1 ? " warning" : " warnings") +
+                      " to check");
+  if (!p.signOff.livers)
+    reasons.push_back("liver outlines not confirmed");
+  if (!p.signOff.statuses)
+    reasons.push_back("follow-up statuses not confirmed");
+  return reasons;
+}
 
 std::string planToJson(const PlanSummary& p) {
   json scenarios = json::array();
@@ -110,7 +151,8 @@ std::string planToJson(const PlanSummary& p) {
                        {"uncertainty_mm", l.uncertaintyMm},
                        {"grow_mm", l.growMm},
                        {"depth_below_surface_mm", l.depthBelowSurfaceMm},
-                       {"missing_metastasis", l.missingMetastasis}});
+                       {"missing_metastasis", l.missingMetastasis},
+                       {"note", l.note}});
   json warnings = json::array();
   for (const auto& w : p.warnings)
     warnings.push_back({{"code", w.code},
@@ -149,7 +191,9 @@ std::string planToJson(const PlanSummary& p) {
       {"flr_threshold_percent", p.flrThresholdPercent},
       {"flr_sufficient", p.flrSufficient},
       {"verdict_provisional", verdictProvisional(p)},
+      {"provisional_reasons", provisionalReasons(p)},
       {"warnings", warnings},
+      {"sign_off", signOffJson(p.signOff)},
       {"scenarios", scenarios},
       {"lesions", lesions},
       {"registration",
@@ -224,6 +268,7 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
       r.growMm = l.at("grow_mm").get<double>();
       r.depthBelowSurfaceMm = l.at("depth_below_surface_mm").get<double>();
       r.missingMetastasis = l.at("missing_metastasis").get<bool>();
+      r.note = l.value("note", std::string()); // absent in plans made before notes
       p.lesions.push_back(r);
     }
     const json& reg = j.at("registration");
@@ -245,6 +290,11 @@ PlanSummary planFromJson(const std::string& text, const std::string& context) {
       pw.value = w.at("value").get<double>();
       pw.unit = w.at("unit").get<std::string>();
       p.warnings.push_back(pw);
+    }
+    if (j.contains("sign_off")) { // absent in plans made before the sign-off: unconfirmed
+      const json& so = j["sign_off"];
+      p.signOff.livers = confirmationFrom(so.value("livers", json(nullptr)));
+      p.signOff.statuses = confirmationFrom(so.value("statuses", json(nullptr)));
     }
     return p;
   } catch (const json::exception& e) {

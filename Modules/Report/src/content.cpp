@@ -107,6 +107,17 @@ std::string formatPersonName(const std::string& dicomPersonName) {
 
 namespace {
 
+// "2 warnings to check below; liver outlines not confirmed".
+std::string reasonsText(const planning::PlanSummary& s) {
+  std::string text;
+  for (std::string r : planning::provisionalReasons(s)) {
+    if (r.find("to check") != std::string::npos)
+      r += " below";
+    text += (text.empty() ? "" : "; ") + r;
+  }
+  return text;
+}
+
 std::string orDash(const std::string& s) {
   return s.empty() ? "-" : s;
 }
@@ -220,9 +231,19 @@ Table volumeTable(const planning::PlanSummary& s) {
     t.rows.push_back({"sFLR", "not computed (height and weight not given)"});
   t.rows.push_back(
       {"Minimum required", fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")"});
-  t.rows.push_back(
-      {"Verdict", std::string(s.flrSufficient ? "sufficient" : "INSUFFICIENT") +
-                      (planning::verdictProvisional(s) ? " - PROVISIONAL until the warnings are checked" : "")});
+  t.rows.push_back({"Verdict", std::string(s.flrSufficient ? "sufficient" : "INSUFFICIENT") +
+                                   (planning::verdictProvisional(s) ? " - PROVISIONAL: " + reasonsText(s) : "")});
+  return t;
+}
+
+// Who confirmed the liver outlines and the follow-up statuses, and when: a verdict is final only once both are.
+Table signOffTable(const planning::PlanSummary& s) {
+  Table t{"Sign-off", {}, {}, {0.45, 0.55}, "Until both are confirmed by a person, the verdict is provisional."};
+  auto text = [](const std::optional<planning::Confirmation>& c) {
+    return c ? c->by + ", " + c->utc + (c->note.empty() ? "" : " - " + c->note) : std::string("not confirmed");
+  };
+  t.rows = {{"Liver outlines (both dates) confirmed by", text(s.signOff.livers)},
+            {"Follow-up statuses confirmed by", text(s.signOff.statuses)}};
   return t;
 }
 
@@ -268,13 +289,12 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
   c.provisional = planning::verdictProvisional(s);
   for (const planning::PlanWarning& w : s.warnings)
     c.warnings.push_back(w.message + " [" + w.code + "]");
-  const std::string count = std::to_string(s.warnings.size()) + (s.warnings.size() == 1 ? " warning" : " warnings");
-  c.verdict = std::string(c.provisional ? "PROVISIONAL (" + count + " to check below) - " : "") +
+  c.verdict = std::string(c.provisional ? "PROVISIONAL (" + reasonsText(s) + ") - " : "") +
               (s.flrSufficient ? "Remnant sufficient" : "Remnant INSUFFICIENT") + ": FLR " +
               formatPercent(s.flrPercent) + " %" +
               (s.sflrPercent ? ", sFLR " + formatPercent(*s.sflrPercent) + " %" : "") + " - minimum " +
               fixed(s.flrThresholdPercent, 0) + " % (" + conditionName(s.liverCondition) + ")";
-  c.tables = {patientTable(s, c.patient), volumeTable(s), scenarioTable(s)};
+  c.tables = {patientTable(s, c.patient), signOffTable(s), volumeTable(s), scenarioTable(s)};
 
   Table sites{"Original sites",
               {"ID", "Baseline: longest diameter, volume", "Status on follow-up (by volume)",
@@ -297,6 +317,12 @@ Content buildContent(const planning::PlanSummary& s, const std::vector<std::stri
                                     " LPS mm): would be left in the remnant if only visible sites were resected.");
   }
   c.tables.push_back(sites);
+  Table notes{"Radiologist's notes", {"ID", "Note"}, {}, {0.1, 0.9}, ""};
+  for (const planning::LesionResult& l : s.lesions)
+    if (!l.note.empty())
+      notes.rows.push_back({l.id, l.note});
+  if (!notes.rows.empty())
+    c.tables.push_back(notes);
   c.tables.push_back(registrationTable(s));
 
   c.notes = s.notes;

@@ -22,7 +22,7 @@ struct Content {
   std::string patient; // "FAMILY, Given (ID ...)": printed on every page
   std::string verdict; // one line
   bool sufficient = false;
-  bool provisional = false;          // a warning stands: the verdict is shown amber, never as a plain "sufficient"
+  bool provisional = false; // a warning stands or the sign-off is incomplete: shown amber, never a plain "sufficient"
   std::vector<std::string> warnings; // one line each, shown right under the verdict
   std::vector<Table> tables;
   std::vector<std::string> missingMetastases; // one line per flagged site

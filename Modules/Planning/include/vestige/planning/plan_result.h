@@ -2,6 +2,7 @@
 // What `vestige plan` produces, as plain data, and its folder form (OUT/plan.json + NIfTI masks on the follow-up
 // grid). Visualization and Report read either the struct or the folder. LPS mm, volumes in mL (imaging volumes).
 #include "vestige/core/image.h"
+#include "vestige/planning/case_file.h"
 #include "vestige/planning/volumetry.h"
 
 #include <filesystem>
@@ -43,6 +44,7 @@ struct LesionResult {
   double growMm = 0.0;              // margin + uncertainty actually used
   double depthBelowSurfaceMm = 0.0; // projected centre to the follow-up liver surface
   bool missingMetastasis = false;   // disappeared and left in the remnant under "visible_only"
+  std::string note;                 // the radiologist's free text from the case file
 };
 
 struct Scenario {
@@ -104,16 +106,24 @@ struct PlanSummary {
   double flrThresholdPercent = 30.0;
   bool flrSufficient = false;
   std::vector<PlanWarning> warnings; // any warning makes the verdict provisional
+  SignOff signOff;                   // from the case file: until livers and statuses are confirmed, provisional
   std::vector<Scenario> scenarios;
   std::vector<LesionResult> lesions;
   RegistrationSummary registration;
   std::vector<std::string> notes;
 };
 
-// True while a warning stands: the verdict is then printed as provisional, never as a plain "sufficient".
+// True while a warning stands or the sign-off is incomplete (the liver outlines or the follow-up statuses not
+// confirmed by a person): the verdict is then printed as provisional, never as a plain "sufficient".
 [[nodiscard]] inline bool verdictProvisional(const PlanSummary& p) noexcept {
-  return !p.warnings.empty();
+  return !p.warnings.empty() || !p.signOff.complete();
 }
+
+// What keeps the verdict provisional, one phrase each, for people: "2 warnings to check", "liver outlines not
+// confirmed", "follow-up statuses not confirmed". Empty when the verdict is final.
+[[nodiscard]] std::vector<std::string> provisionalReasons(const PlanSummary& p);
+// The confirmations still missing, as plan.json names them: "livers", "statuses".
+[[nodiscard]] std::vector<std::string> missingConfirmations(const SignOff& s);
 
 // Masks of a plan, all on the follow-up grid.
 struct PlanMasks {
