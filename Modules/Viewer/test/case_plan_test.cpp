@@ -1,0 +1,138 @@
+// Planning from the case window on the phantom (seed 1), as issue 16 asks: the window saves the case and runs
+// planning::runPlan on a worker thread with a progress bar and a cancel button while it stays responsive; the plan
+// it makes has the same figures as the command line's (the viewer fixture's `vestige plan` of the same case):
+// resected volume, FLR and sFLR of each scenario and every site's status. Then the review of the new plan opens.
+#include "case_test_support.h"
+#include "viewer_window.h"
+
+#include "vestige/testing/test_support.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTimer>
+#include <QtTest>
+
+using namespace vestige;
+using namespace vestige::viewer;
+using namespace vestige::viewer::test;
+
+namespace {
+
+// The fixture's case file with its relative paths made absolute, in `folder` (so that saving writes only there).
+fs::path copyCase(const fs::path& caseDir, const fs::path& folder) {
+  nlohmann::json c = readJson(caseDir / "case.json");
+  for (const char* date : {"baseline", "followup"})
+    c[date]["series"] = (caseDir / c[date]["series"].get<std::string>()).string();
+  for (auto& l : c["lesions"])
+    l["mask"] = (caseDir / l["mask"].get<std::string>()).string();
+  const fs::path file = folder / "case.json";
+  std::ofstream(file) << c.dump(2);
+  return file;
+}
+
+const nlohmann::json* scenario(const nlohmann::json& plan, const std::string& name) {
+  for (const auto& s : plan["scenarios"])
+    if (s["name"] == name)
+      return &s;
+  return nullptr;
+}
+
+} // namespace
+
+class CasePlanTest : public QObject {
+  Q_OBJECT
+
+private slots:
+  void planFromTheWindowMatchesTheCommandLine() {
+    const fs::path caseDir = phantomCase();
+    const fs::path cliPlan = caseDir.parent_path() / "plan" / "plan.json";
+    QVERIFY2(fs::exists(cliPlan), "the viewer fixture's plan of the phantom case is missing");
+    const fs::path temp = vestige::testing::freshTempDir("viewer-case-plan");
+    CaseWindowOptions options;
+    options.autosave = temp / "autosave";
+    options.autosaveSeconds = 0;
+    CaseWindow window(CaseSession::open(copyCase(caseDir, temp)), options);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // The UI thread's longest pause while planning runs: a 20 ms timer that notes the gaps between its ticks.
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = clock.elapsed(), longest = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, [&] {
+      longest = std::max(longest, clock.elapsed() - last);
+      last = clock.elapsed();
+    });
+
+    // Cancel first: the button stops the worker and nothing is reported as planned.
+    auto* plan = window.findChild<QPushButton*>("plan");
+    auto* cancel = window.findChild<QPushButton*>("cancelPlan");
+    QVERIFY(plan && cancel);
+    QSignalSpy finished(&window, &CaseWindow::planFinished);
+    QTest::mouseClick(plan, Qt::LeftButton);
+    QVERIFY2(window.planRunning(), qPrintable(window.messageText()));
+    QTest::qWait(1500);
+    QVERIFY(cancel->isVisible());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.takeFirst().at(0).toBool(), false);
+    QCOMPARE(window.messageText(), QString("planning cancelled"));
+    QVERIFY(window.reviewWindow() == nullptr);
+
+    QElapsedTimer planTime;
+    planTime.start();
+    ticker.start(20);
+    last = clock.elapsed();
+    longest = 0;
+    QTest::mouseClick(plan, Qt::LeftButton);
+    QVERIFY(window.planRunning());
+    QVERIFY(finished.wait(900000));
+    ticker.stop();
+    QVERIFY2(finished.takeFirst().at(0).toBool(), qPrintable(window.messageText()));
+    qInfo("plan from the window in %.1f s; longest pause of the UI thread meanwhile %lld ms", planTime.elapsed() / 1e3,
+          static_cast<long long>(longest));
+    QVERIFY(longest < 1000);
+
+    const nlohmann::json cli = readJson(cliPlan);
+    const nlohmann::json gui = readJson(window.planFolder() / "plan.json");
+    double worstMl = 0, worstPercent = 0;
+    for (const char* name : {kAllSites, kVisibleOnly}) {
+      const nlohmann::json* a = scenario(cli, name);
+      const nlohmann::json* b = scenario(gui, name);
+      QVERIFY2(a && b, name);
+      const double dMl = std::abs((*a)["resected_ml"].get<double>() - (*b)["resected_ml"].get<double>());
+      const double dFlr = std::abs((*a)["flr_percent"].get<double>() - (*b)["flr_percent"].get<double>());
+      const double dSflr = std::abs((*a)["sflr_percent"].get<double>() - (*b)["sflr_percent"].get<double>());
+      qInfo("%s: resected %.2f mL (command line %.2f), FLR %.2f %% (%.2f), sFLR %.2f %% (%.2f)", name,
+            (*b)["resected_ml"].get<double>(), (*a)["resected_ml"].get<double>(), (*b)["flr_percent"].get<double>(),
+            (*a)["flr_percent"].get<double>(), (*b)["sflr_percent"].get<double>(),
+            (*a)["sflr_percent"].get<double>());
+      worstMl = std::max(worstMl, dMl);
+      worstPercent = std::max({worstPercent, dFlr, dSflr});
+    }
+    qInfo("largest difference to the command line: %.4f mL, %.4f percentage points", worstMl, worstPercent);
+    // Figures as plan.json reports them to people: 0.1 mL and 0.1 %.
+    QVERIFY(worstMl < 0.05);
+    QVERIFY(worstPercent < 0.05);
+    QCOMPARE(gui["lesions"].size(), cli["lesions"].size());
+    for (std::size_t k = 0; k < cli["lesions"].size(); ++k) {
+      QCOMPARE(gui["lesions"][k]["id"], cli["lesions"][k]["id"]);
+      QCOMPARE(gui["lesions"][k]["status"], cli["lesions"][k]["status"]);
+    }
+    // The review of the new plan is open on it.
+    QVERIFY(window.reviewWindow() != nullptr);
+    QVERIFY(window.reviewWindow()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(window.reviewWindow()->imagesLoaded(), 120000);
+    QCOMPARE(window.reviewWindow()->state().images->folder, window.planFolder());
+    window.reviewWindow()->close();
+    QTRY_VERIFY_WITH_TIMEOUT(window.reviewWindow()->fullyLoaded(), 300000);
+    fs::remove_all(temp);
+  }
+};
+
+QTEST_MAIN(CasePlanTest)
+#include "case_plan_test.moc"
