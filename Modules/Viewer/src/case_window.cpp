@@ -955,7 +955,10 @@ bool CaseWindow::startPlan(std::optional<fs::path> outDir) {
     QString message;
     try {
       BarProgress progress(m_progress, m_planCancel);
-      (void)planning::runPlan(caseFile, out, {}, &progress);
+      // One core stays with the window so that it keeps answering while the plan runs.
+      planning::PlanOptions planOptions;
+      planOptions.threads = std::max(1u, std::thread::hardware_concurrency() - 1);
+      (void)planning::runPlan(caseFile, out, planOptions, &progress);
       ok = true;
     } catch (const std::exception& e) {
       message = e.what();

@@ -1,8 +1,8 @@
 // The case window on the phantom (seed 1), driven through its widgets as a radiologist would, as issue 16 asks:
 // a click at each lesion's centre on the baseline view, then Enter, gives a mark (its Dice bar is case_click_test's,
-// kept apart because it is not met); a line across L2 gives a ball whose diameter matches the line within 0.5 mm; 10 liver brush
-// strokes then 10 Ctrl+Z give the liver identical to the start, voxel for voxel; setting L4 to disappeared is saved
-// as its followup_status override. Counts the mouse/keyboard actions needed to mark the six lesions, set their
+// kept apart because it is not met); a line across L2 gives a ball whose diameter matches the line within 0.5 mm; 10
+// liver brush strokes then 10 Ctrl+Z give the liver identical to the start, voxel for voxel; setting L4 to disappeared
+// is saved as its followup_status override. Counts the mouse/keyboard actions needed to mark the six lesions, set their
 // statuses and confirm the livers (goal: under 40) and prints it.
 #include "case_test_support.h"
 
@@ -24,7 +24,6 @@ using namespace vestige;
 using namespace vestige::viewer;
 using namespace vestige::viewer::test;
 namespace fs = std::filesystem;
-
 
 class CaseMarkingTest : public QObject {
   Q_OBJECT

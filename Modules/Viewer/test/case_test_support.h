@@ -19,7 +19,6 @@ namespace vestige::viewer::test {
 
 namespace fs = std::filesystem;
 
-
 inline fs::path phantomCase() {
   const char* env = std::getenv("VESTIGE_VIEWER_PLAN");
   return env ? fs::path(env).parent_path() / "case" : fs::path();
@@ -76,7 +75,6 @@ inline QPoint pixelOf(SliceView* view, const core::Vec3& lps) {
   const QPointF p = view->lpsToPixel(lps);
   return {int(std::lround(p.x() - 0.5)), int(std::lround(p.y() - 0.5))};
 }
-
 
 // A copy of the phantom case in `folder` with no lesions and the true livers (no automatic liver segmentation, so
 // the case opens in seconds): the marks come from the script.
