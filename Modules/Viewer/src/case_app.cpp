@@ -79,6 +79,7 @@ int runCaseViewer(const ViewerOptions& options) {
   CaseWindowOptions windowOptions;
   windowOptions.autosaveSeconds = options.autosaveSeconds;
   windowOptions.autosave = session->defaultAutosaveFolder();
+  windowOptions.registerOnOpen = !capture; // a capture shows the baseline positions rather than wait
   if (const auto info = CaseSession::findRecovery(windowOptions.autosave)) {
     if (takeRecovery(*info, options.recovery, capture)) {
       StageLines progress;

@@ -5,6 +5,8 @@
 #include "vestige/core/error.h"
 #include "vestige/core/format.h"
 #include "vestige/planning/plan.h"
+#include "vestige/registration/registration.h"
+#include "vestige/registration/registration_io.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -200,12 +202,98 @@ CaseWindow::CaseWindow(std::unique_ptr<CaseSession> session, CaseWindowOptions o
   refreshSites();
   refreshWarnings();
   refreshPanel();
+  if (m_options.registerOnOpen)
+    startRegistration();
 }
 
 CaseWindow::~CaseWindow() {
   m_planCancel = true;
+  m_regCancel = true;
   if (m_planThread.joinable())
     m_planThread.join();
+  if (m_regThread.joinable())
+    m_regThread.join();
+}
+
+namespace {
+
+// Progress of the registration thread, posted to a label.
+class LabelProgress final : public core::Progress {
+public:
+  LabelProgress(QLabel* label, const std::atomic<bool>& cancel) : m_label(label), m_cancel(cancel) {}
+  void report(std::string_view stage, double fraction) override {
+    const QString text = QString("Registering the scans: %1 %2 %")
+                             .arg(QString::fromUtf8(stage.data(), int(stage.size())))
+                             .arg(int(std::lround(100.0 * fraction)));
+    QMetaObject::invokeMethod(
+        m_label, [label = m_label, text] { label->setText(text); }, Qt::QueuedConnection);
+  }
+  [[nodiscard]] bool cancelRequested() const override { return m_cancel.load(); }
+
+private:
+  QLabel* m_label;
+  const std::atomic<bool>& m_cancel;
+};
+
+} // namespace
+
+bool CaseWindow::startRegistration() {
+  if (m_regThread.joinable())
+    return false;
+  // The worker gets its own copies: the UI thread keeps editing the livers and marks meanwhile.
+  auto followup = std::make_shared<const core::Image>(m_session->image(Date::Followup));
+  auto baseline = std::make_shared<const core::Image>(m_session->image(Date::Baseline));
+  auto followupLiver = std::make_shared<const core::Mask>(m_session->liver(Date::Followup));
+  auto baselineLiver = std::make_shared<const core::Mask>(m_session->liver(Date::Baseline));
+  auto sites = std::make_shared<core::Mask>(m_session->lesionLabels().geometry, 0);
+  for (std::size_t n = 0; n < sites->voxels.size(); ++n)
+    sites->voxels[n] = m_session->lesionLabels().voxels[n] != 0;
+  m_registration->setText("Registering the scans ...");
+  m_regThread = std::thread([this, followup, baseline, followupLiver, baselineLiver, sites] {
+    std::shared_ptr<registration::Transform> transform;
+    QString message;
+    try {
+      LabelProgress progress(m_registration, m_regCancel);
+      registration::RegistrationOptions options;
+      options.estimateUncertainty = false; // positions only; the plan estimates the uncertainty
+      options.threads = std::max(1u, std::thread::hardware_concurrency() - 1);
+      const registration::RegistrationInputs inputs{followup.get(), baseline.get(), followupLiver.get(),
+                                                    baselineLiver.get(), sites.get()};
+      transform =
+          std::make_shared<registration::Transform>(registration::registerImages(inputs, options, &progress).transform);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, transform, message] {
+          if (m_regThread.joinable())
+            m_regThread.join();
+          if (transform)
+            useTransform(*transform, "registered in the window");
+          else
+            m_registration->setText("Registration failed: " + message);
+          emit registrationFinished(transform != nullptr);
+        },
+        Qt::QueuedConnection);
+  });
+  return true;
+}
+
+void CaseWindow::useTransform(const registration::Transform& transform, const QString& source) {
+  auto shared = std::make_shared<const registration::Transform>(transform);
+  m_session->setRegistration([shared](const core::Vec3& baselineLps) {
+    try {
+      return shared->baselineToFollowupLps(baselineLps);
+    } catch (const core::Error&) {
+      return baselineLps; // T^-1 does not converge outside the registered region
+    }
+  });
+  m_registered = true;
+  m_registration->setText("Follow-up positions: projected (" + source + ")");
+  if (!m_selected.empty())
+    selectSite(m_selected);
+  refreshViews();
 }
 
 SliceView* CaseWindow::view(Date date, Plane plane) const {
@@ -244,6 +332,9 @@ void CaseWindow::buildPanel() {
   m_messages->hide();
   layout->addWidget(m_messages);
   layout->addWidget(buildToolBox(inner));
+  m_registration = new QLabel("Follow-up positions: the baseline's (no registration yet)", inner);
+  m_registration->setWordWrap(true);
+  layout->addWidget(m_registration);
 
   m_proposal = new QLabel(inner);
   m_proposal->setWordWrap(true);
@@ -981,6 +1072,12 @@ void CaseWindow::planArrived(bool ok, const QString& message) {
   m_cancel->hide();
   if (ok) {
     m_message = "plan written to " + QString::fromStdString(m_planFolder.string());
+    // The plan's registration gives the follow-up views the plan's projected positions.
+    try {
+      useTransform(registration::loadRegistration(m_planFolder / "registration").transform, "the new plan's");
+    } catch (const std::exception& e) {
+      m_message += QString("; its registration could not be read: ") + e.what();
+    }
     m_review = std::make_unique<ViewerWindow>(m_planFolder);
     m_review->setFullScreenAllowed(false);
     m_review->resize(size());

@@ -6,6 +6,7 @@
 // session calls and draws the session's state on the shared SliceViews. Geometry is LPS millimetres.
 #include "case_session.h"
 #include "slice_view.h"
+#include "vestige/registration/transform.h"
 #include "vestige/viewer/viewer.h"
 #include "viewer_state.h"
 
@@ -40,6 +41,9 @@ struct CaseWindowOptions {
   double autosaveSeconds = 30.0;  // period of the autosave of unsaved work (0: only on accepted marks)
   std::filesystem::path autosave; // folder of the autosave; empty: CaseSession::defaultAutosaveFolder()
   std::string user;               // sign-off name; empty: the system's user name
+  // Register the scans on a worker thread as soon as the window opens, so that the follow-up views find each
+  // site's projected position (until then, and without it, they use the baseline position).
+  bool registerOnOpen = false;
 };
 
 class CaseWindow : public QMainWindow {
@@ -82,6 +86,10 @@ public:
   // case file); when it finishes, the review of the new plan opens. False when it could not start.
   bool startPlan(std::optional<std::filesystem::path> outDir = std::nullopt);
   void cancelPlan();
+  // Registers baseline -> follow-up on a worker thread (the same registration `vestige plan` runs, without the
+  // uncertainty run); when it finishes, the follow-up views use the projected positions. False if one is running.
+  bool startRegistration();
+  [[nodiscard]] bool registered() const noexcept { return m_registered; }
   [[nodiscard]] bool planRunning() const noexcept { return m_planThread.joinable() && !m_planDone; }
   [[nodiscard]] const std::filesystem::path& planFolder() const noexcept { return m_planFolder; }
   [[nodiscard]] ViewerWindow* reviewWindow() const noexcept { return m_review.get(); }
@@ -90,6 +98,7 @@ public:
 
 signals:
   void planFinished(bool ok);
+  void registrationFinished(bool ok);
 
 protected:
   void keyPressEvent(QKeyEvent* event) override;
@@ -113,6 +122,7 @@ private:
   void stepSite(int delta);
   void runGuarded(const char* what, const std::function<void()>& action);
   void planArrived(bool ok, const QString& message);
+  void useTransform(const registration::Transform& transform, const QString& source);
   [[nodiscard]] EditTarget liverTarget() const;
 
   std::unique_ptr<CaseSession> m_session;
@@ -155,6 +165,10 @@ private:
   std::atomic<bool> m_planDone{false};
   std::filesystem::path m_planFolder;
   std::unique_ptr<ViewerWindow> m_review;
+  std::thread m_regThread;
+  std::atomic<bool> m_regCancel{false};
+  bool m_registered = false;
+  QLabel* m_registration = nullptr;
 };
 
 // `vestige view CASE.json` or `--baseline DIR --followup DIR` (ViewerOptions in viewer.h): opens the session,

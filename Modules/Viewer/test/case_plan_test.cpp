@@ -123,6 +123,18 @@ private slots:
       QCOMPARE(gui["lesions"][k]["id"], cli["lesions"][k]["id"]);
       QCOMPARE(gui["lesions"][k]["status"], cli["lesions"][k]["status"]);
     }
+    // With the new plan's registration, N centres the follow-up views on each site's projected position.
+    QVERIFY(window.registered());
+    for (const auto& site : gui["lesions"]) {
+      QTest::keyClick(&window, Qt::Key_N);
+      QCOMPARE(window.selectedSite(), site["id"].get<std::string>());
+      SliceView* v = window.view(Date::Followup, Plane::Axial);
+      const core::Vec3 shown = v->pixelToLps(QPointF(v->width() / 2.0, v->height() / 2.0));
+      const double error = core::distanceMm(shown, vec(site["projected_center_lps"]));
+      qInfo("%s: follow-up view centre %.2f mm from plan.json's projected centre",
+            site["id"].get<std::string>().c_str(), error);
+      QVERIFY(error <= 1.0);
+    }
     // The review of the new plan is open on it.
     QVERIFY(window.reviewWindow() != nullptr);
     QVERIFY(window.reviewWindow()->isVisible());
