@@ -1,13 +1,16 @@
-// Autosave and recovery of the case window, as issue 16 asks: a `vestige view CASE` process that is killed with
-// SIGKILL after a mark restores that mark on the next start (`--recover yes`, the answer the dialog asks for); the
-// periodic autosave keeps edits that are not marks (a liver stroke) within its period. The autosave folder is
+// Autosave, recovery and registration of the case window, as issue 16 asks: a `vestige view CASE` process that is
+// killed with SIGKILL after a mark restores that mark on the next start (`--recover yes`, the answer the dialog asks
+// for); the periodic autosave keeps edits that are not marks (a liver stroke) within its period. The autosave folder is
 // $XDG_STATE_HOME/vestige/autosave/... (set to a temporary folder here); the period comes from --autosave-seconds.
+// The registration the window runs on a worker as it opens puts each site's follow-up position within the
+// project's registration bar (TRE <= 3 mm) of the phantom's true follow-up centre, while the window keeps answering.
 #include "case_test_support.h"
 
 #include "vestige/testing/test_support.h"
 
 #include <QApplication>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QtTest>
 
 #include <chrono>
@@ -120,6 +123,40 @@ private slots:
     QTRY_VERIFY_WITH_TIMEOUT(window.autosaveCount() >= 1, 3000);
     const auto recovered = CaseSession::recover(folder);
     QVERIFY(recovered->liver(Date::Followup).voxels == window.session().liver(Date::Followup).voxels);
+  }
+
+  void registrationOnOpenProjectsTheSites() {
+    CaseWindowOptions options;
+    options.autosave = m_temp / "registration";
+    options.autosaveSeconds = 0;
+    options.registerOnOpen = true;
+    CaseWindow window(CaseSession::open(writeMarkedCase(phantomCase(), m_temp)), options);
+    QSignalSpy done(&window, &CaseWindow::registrationFinished);
+    window.resize(1200, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // The window answers meanwhile: a status can be set while the worker registers.
+    QTest::keyClick(&window, Qt::Key_N);
+    QTest::keyClick(&window, Qt::Key_1);
+    QCOMPARE(window.session().lesion("L1")->followupStatus, std::string("visible"));
+    QVERIFY(!window.registered());
+    QVERIFY(done.count() == 1 || done.wait(600000));
+    QVERIFY(done.takeFirst().at(0).toBool());
+    double worst = 0;
+    for (const TruthLesion& t : m_truth) {
+      bool projected = false;
+      const double error =
+          core::distanceMm(window.session().followupPositionLps(t.id, &projected), t.followupCentreLps);
+      QVERIFY(projected);
+      qInfo("%s: projected follow-up position %.2f mm from the truth", t.id.c_str(), error);
+      worst = std::max(worst, error);
+    }
+    QVERIFY(worst <= 3.0);
+    // N centres the follow-up views on it.
+    QTest::keyClick(&window, Qt::Key_N);
+    SliceView* v = window.view(Date::Followup, Plane::Axial);
+    const core::Vec3 shown = v->pixelToLps(QPointF(v->width() / 2.0, v->height() / 2.0));
+    QVERIFY(core::distanceMm(shown, window.session().followupPositionLps(window.selectedSite())) <= 1.0);
   }
 };
 

@@ -36,7 +36,8 @@ inline core::Vec3 vec(const nlohmann::json& j) {
 struct TruthLesion {
   std::string id;
   std::string fate;
-  core::Vec3 centreLps{};
+  core::Vec3 centreLps{};         // baseline
+  core::Vec3 followupCentreLps{}; // where the site is on the follow-up (T^-1 of the baseline centre)
   double diameterMm = 0.0;
   fs::path mask;
 };
@@ -46,7 +47,8 @@ inline std::vector<TruthLesion> readTruth(const fs::path& caseDir) {
   const nlohmann::json truth = readJson(caseDir / "truth/lesions.json"); // kept alive for the loop
   for (const auto& l : truth["lesions"])
     out.push_back({l["id"].get<std::string>(), l["followup_status"].get<std::string>(), vec(l["baseline_centre_lps"]),
-                   l["baseline_diameter_mm"].get<double>(), caseDir / l["baseline_mask"].get<std::string>()});
+                   vec(l["followup_centre_lps"]), l["baseline_diameter_mm"].get<double>(),
+                   caseDir / l["baseline_mask"].get<std::string>()});
   return out;
 }
 
@@ -87,6 +89,16 @@ inline fs::path writeUnmarkedCase(const fs::path& caseDir, const fs::path& folde
   c["lesions"] = nlohmann::json::array();
   c["patient"] = readJson(caseDir / "case.json")["patient"];
   const fs::path file = folder / "case.json";
+  std::ofstream(file) << c.dump(2);
+  return file;
+}
+
+// The same with the phantom's true lesion masks as the marks (case_marked.json).
+inline fs::path writeMarkedCase(const fs::path& caseDir, const fs::path& folder) {
+  nlohmann::json c = readJson(writeUnmarkedCase(caseDir, folder));
+  for (const TruthLesion& t : readTruth(caseDir))
+    c["lesions"].push_back({{"id", t.id}, {"mask", t.mask.string()}});
+  const fs::path file = folder / "case_marked.json";
   std::ofstream(file) << c.dump(2);
   return file;
 }
