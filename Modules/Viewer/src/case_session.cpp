@@ -383,6 +383,8 @@ static void pushStep(SessionState& s, EditStep step) {
   if (step.signOffBefore)
     step.signOffAfter = s.signOff;
   step.serial = s.nextSerial++;
+  for (int d = 0; d < 2; ++d)
+    s.liverSources[d].editDepth += step.liver[d].empty() ? 0 : 1;
   s.undoStack.push_back(std::move(step));
   if (s.undoStack.size() > kUndoSteps)
     s.undoStack.erase(s.undoStack.begin());
@@ -393,6 +395,8 @@ static void pushStep(SessionState& s, EditStep step) {
 static void applyStep(SessionState& s, const EditStep& step, bool undo) {
   for (int d = 0; d < 2; ++d) {
     applyChanges(s.livers[d].voxels, step.liver[d], undo);
+    if (!step.liver[d].empty())
+      s.liverSources[d].editDepth += undo ? -1 : 1;
     const long delta = liverDelta(step.liver[d]);
     s.liverVoxels[d] = std::size_t(long(s.liverVoxels[d]) + (undo ? -delta : delta));
     for (int a = 0; a < 3; ++a)
@@ -704,7 +708,6 @@ void CaseSession::dab(const core::Vec3& centreLps, const Brush& brush) {
 static void finishEdit(SessionState& s, EditStep step, const EditTarget& t) {
   if (t.kind == EditTarget::Kind::Liver) {
     if (!step.liver[slot(t.date)].empty()) {
-      s.liverSources[slot(t.date)].edited = true;
       s.signOff.livers.reset(); // an edited outline needs a new confirmation
     }
   } else if (SessionLesion* l = findByLabel(s.lesions, t.label)) {
@@ -739,37 +742,36 @@ void CaseSession::endStroke() {
 
 namespace {
 
-// Robust estimate of the image noise around a voxel: the median absolute difference between in-plane neighbours
-// (x 1.4826 for a standard deviation, / sqrt 2 because a difference of two voxels has twice the variance). Differences
-// of neighbours cancel the tissue's mean, so an edge next to the seed adds only the few pairs that straddle it and
-// the median ignores those, where the plain SD of the neighbourhood would grow with the edge's contrast.
-double localNoiseSd(const core::Image& image, const std::array<long, 3>& seed, int axis, long halfWidth) {
+// The mean of the 3 x 3 in-plane neighbourhood of a voxel (clipped at the image's edge). The fill compares these
+// rather than single voxels: averaging nine voxels cuts the noise about threefold (less for correlated CT noise),
+// so a tolerance that still covers the tissue's own voxels no longer reaches the intensity of a neighbour a few
+// noise SDs away (a vein 30 HU brighter than the parenchyma), and a voxel straddling an edge reads as the blend it
+// is.
+float smoothedAt(const core::Image& image, const std::array<long, 3>& p, int u, int v) {
   const core::ImageGeometry& g = image.geometry;
-  const int u = axis == 0 ? 1 : 0, v = axis == 2 ? 1 : 2;
-  std::vector<float> diffs;
-  for (long b = -halfWidth; b <= halfWidth; ++b)
-    for (long a = -halfWidth; a < halfWidth; ++a) {
-      std::array<long, 3> p = seed, q = seed;
-      p[u] += a;
-      p[v] += b;
-      q[u] += a + 1;
+  double sum = 0.0;
+  int count = 0;
+  for (long b = -1; b <= 1; ++b)
+    for (long a = -1; a <= 1; ++a) {
+      std::array<long, 3> q = p;
+      q[u] += a;
       q[v] += b;
-      bool inside = true;
-      for (int c = 0; c < 3; ++c)
-        inside = inside && p[c] >= 0 && q[c] >= 0 && p[c] < long(g.size[c]) && q[c] < long(g.size[c]);
-      if (inside)
-        diffs.push_back(std::fabs(image.at(p[0], p[1], p[2]) - image.at(q[0], q[1], q[2])));
+      if (q[u] < 0 || q[v] < 0 || q[u] >= long(g.size[u]) || q[v] >= long(g.size[v]))
+        continue;
+      sum += image.at(std::size_t(q[0]), std::size_t(q[1]), std::size_t(q[2]));
+      ++count;
     }
-  if (diffs.empty())
-    return 0.0;
-  std::nth_element(diffs.begin(), diffs.begin() + diffs.size() / 2, diffs.end());
-  // For a normal variable the median of |X - Y| is 0.954 sigma_diff = 0.954 sqrt(2) sigma.
-  return diffs[diffs.size() / 2] / (0.954 * std::sqrt(2.0));
+  return float(sum / count);
 }
 
-double localMedian(const core::Image& image, const std::array<long, 3>& seed, int axis, long halfWidth) {
+// The median of the smoothed values around the seed and their robust spread, 1.4826 x the median absolute
+// deviation (the SD for a normal distribution). Taken from the values themselves, not from differences of
+// neighbours: CT noise is spatially correlated (reconstruction kernels; the phantom filters its noise with
+// [1 2 1]/4), which makes neighbour differences read it too low. The medians ignore the few voxels of an edge or
+// vessel inside the window, where a mean and SD would follow their contrast.
+std::pair<double, double> localStatistics(const core::Image& image, const std::array<long, 3>& seed, int u, int v,
+                                          long halfWidth) {
   const core::ImageGeometry& g = image.geometry;
-  const int u = axis == 0 ? 1 : 0, v = axis == 2 ? 1 : 2;
   std::vector<float> values;
   for (long b = -halfWidth; b <= halfWidth; ++b)
     for (long a = -halfWidth; a <= halfWidth; ++a) {
@@ -777,10 +779,15 @@ double localMedian(const core::Image& image, const std::array<long, 3>& seed, in
       p[u] += a;
       p[v] += b;
       if (p[u] >= 0 && p[v] >= 0 && p[u] < long(g.size[u]) && p[v] < long(g.size[v]))
-        values.push_back(image.at(p[0], p[1], p[2]));
+        values.push_back(smoothedAt(image, p, u, v));
     }
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return values[values.size() / 2];
+  const std::size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + long(mid), values.end());
+  const double median = values[mid];
+  for (float& x : values)
+    x = float(std::fabs(x - median));
+  std::nth_element(values.begin(), values.begin() + long(mid), values.end());
+  return {median, 1.4826 * values[mid]};
 }
 
 } // namespace
@@ -805,11 +812,11 @@ void CaseSession::fill(const EditTarget& target, const core::Vec3& seedLps, int 
   // the organ clicked, large enough (about 80 voxels at 1 mm) for a stable median and noise estimate.
   const int u = normalAxis == 0 ? 1 : 0, v = normalAxis == 2 ? 1 : 2;
   const long half = std::max(2L, std::lround(5.0 / std::min(g.spacingMm[u], g.spacingMm[v])));
-  const double centre = localMedian(image, *seed, normalAxis, half);
-  // The tissue's own voxels lie within 3 noise SDs of its median (99.7 % of a normal distribution), so the fill
-  // covers the tissue it starts in; an edge of more than 3 noise SDs stops it. The floor of 1 unit keeps a
-  // noiseless (synthetic, denoised) scan from giving a zero-width window.
-  const double tolerance = std::max(1.0, 3.0 * localNoiseSd(image, *seed, normalAxis, half));
+  const auto [centre, spread] = localStatistics(image, *seed, u, v, half);
+  // The tissue's own voxels lie within 3 SDs of its median (99.7 % of a normal distribution), so the fill covers
+  // the tissue it starts in; an edge of more than 3 SDs of the tissue's own spread stops it. The floor of 1 unit keeps
+  // a noiseless (synthetic, denoised) scan from giving a zero-width window.
+  const double tolerance = std::max(1.0, 3.0 * spread);
   const double low = centre - tolerance, high = centre + tolerance;
   // A fill corrects a part of an outline, not the whole slice: it stays within 60 mm of the seed (the radius of a
   // liver lobe's cross-section), so that tissue of the same density connected through a thin bridge (spleen,
@@ -823,7 +830,7 @@ void CaseSession::fill(const EditTarget& target, const core::Vec3& seedLps, int 
   while (!queue.empty()) {
     const std::array<long, 3> p = queue.back();
     queue.pop_back();
-    const float value = image.at(p[0], p[1], p[2]);
+    const float value = smoothedAt(image, p, u, v);
     if (value < low || value > high)
       continue;
     const core::Vec3 lps = g.indexToLps({double(p[0]), double(p[1]), double(p[2])});

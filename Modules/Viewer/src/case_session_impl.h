@@ -36,7 +36,10 @@ struct EditStep {
 // Where a date's liver came from: segmented automatically, read from a file, or edited here.
 struct LiverSource {
   std::optional<std::filesystem::path> file; // read from (absolute) when given by the case file
-  bool edited = false;
+  // Steps touching this liver applied since it was read or last saved (undo counts down, so undoing every edit
+  // brings it back to 0): non-zero means the mask differs from its source and save() writes it.
+  long editDepth = 0;
+  [[nodiscard]] bool edited() const { return editDepth != 0; }
 };
 
 struct SessionState {

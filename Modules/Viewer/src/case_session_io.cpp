@@ -243,7 +243,7 @@ void CaseSession::save(const fs::path& caseFileIn, core::Progress* progress) {
   core::reportProgress(progress, "Saving livers", 0.6);
   for (int d = 0; d < 2; ++d) {
     const std::string key = std::string(kDateKeys[d]) + "_liver";
-    if (s.liverSources[d].edited) {
+    if (s.liverSources[d].edited()) {
       const fs::path file = folder / (key + ".nii.gz");
       backUp(file);
       dicom::writeMask(s.livers[d], file);
@@ -259,8 +259,10 @@ void CaseSession::save(const fs::path& caseFileIn, core::Progress* progress) {
   backUp(caseFile);
   core::writeTextAtomically(caseFile, root.dump(2) + "\n");
   for (int d = 0; d < 2; ++d)
-    if (s.liverSources[d].edited)
+    if (s.liverSources[d].edited()) { // the saved file is the liver's source from now on
       s.liverSources[d].file = folder / (std::string(kDateKeys[d]) + "_liver.nii.gz");
+      s.liverSources[d].editDepth = 0;
+    }
   s.caseFile = caseFile;
   s.savedSerial = s.topSerial();
   s.signOffChanged = false;
@@ -315,7 +317,7 @@ void CaseSession::autosave(const fs::path& folder) const {
   root["lesions"] = sites;
   root["sign_off"] = signOffJson(s.signOff);
   for (int d = 0; d < 2; ++d) {
-    json liver{{"edited", s.liverSources[d].edited}};
+    json liver{{"edited", s.liverSources[d].edited()}};
     if (s.liverSources[d].file)
       liver["source_file"] = s.liverSources[d].file->string();
     json slices = json::array();
@@ -363,7 +365,7 @@ std::unique_ptr<CaseSession> CaseSession::recover(const fs::path& folder, core::
       s.livers[d] = core::Mask(s.images[d].geometry, 0);
       readRuns(s.livers[d].voxels, folder / (std::string(kDateKeys[d]) + "_liver.rle"));
       s.liverVoxels[d] = core::countNonZero(s.livers[d]);
-      s.liverSources[d].edited = liver.at("edited").get<bool>();
+      s.liverSources[d].editDepth = liver.at("edited").get<bool>() ? 1 : 0; // no undo history across a crash
       if (liver.contains("source_file"))
         s.liverSources[d].file = fs::path(liver["source_file"].get<std::string>());
       for (int a = 0; a < 3; ++a)

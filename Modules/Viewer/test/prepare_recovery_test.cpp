@@ -4,7 +4,7 @@
 // $XDG_STATE_HOME/vestige/autosave/... (set to a temporary folder here); the period comes from --autosave-seconds.
 // The registration the window runs on a worker as it opens puts each site's follow-up position within the
 // project's registration bar (TRE <= 3 mm) of the phantom's true follow-up centre, while the window keeps answering.
-#include "case_test_support.h"
+#include "prepare_test_support.h"
 
 #include "vestige/testing/test_support.h"
 
@@ -161,4 +161,4 @@ private slots:
 };
 
 QTEST_MAIN(CaseRecoveryTest)
-#include "case_recovery_test.moc"
+#include "prepare_recovery_test.moc"

@@ -1,10 +1,10 @@
 // The case window on the phantom (seed 1), driven through its widgets as a radiologist would, as issue 16 asks:
-// a click at each lesion's centre on the baseline view, then Enter, gives a mark (its Dice bar is case_click_test's,
+// a click at each lesion's centre on the baseline view, then Enter, gives a mark (its Dice bar is prepare_click_test's,
 // kept apart because it is not met); a line across L2 gives a ball whose diameter matches the line within 0.5 mm; 10
 // liver brush strokes then 10 Ctrl+Z give the liver identical to the start, voxel for voxel; setting L4 to disappeared
 // is saved as its followup_status override. Counts the mouse/keyboard actions needed to mark the six lesions, set their
 // statuses and confirm the livers (goal: under 40) and prints it.
-#include "case_test_support.h"
+#include "prepare_test_support.h"
 
 #include "vestige/dicom/image_io.h"
 #include "vestige/testing/test_support.h"
@@ -136,7 +136,7 @@ private slots:
             t.id.c_str(), d, seconds, mark->volumeMl, core::maskVolumeMl(truth), mark->diameterMm);
       worst = std::min(worst, d);
     }
-    qInfo("lowest Dice of the six marks: %.3f (the bar, 0.85, is asserted by case_click_test)", worst);
+    qInfo("lowest Dice of the six marks: %.3f (the bar, 0.85, is asserted by prepare_click_test)", worst);
     QCOMPARE(s.lesions().size(), std::size_t(6));
     QCOMPARE(m_window->siteTable()->rowCount(), 6);
   }
@@ -243,4 +243,4 @@ private slots:
 };
 
 QTEST_MAIN(CaseMarkingTest)
-#include "case_marking_test.moc"
+#include "prepare_marking_test.moc"

@@ -2,7 +2,7 @@
 // planning::runPlan on a worker thread with a progress bar and a cancel button while it stays responsive; the plan
 // it makes has the same figures as the command line's (the viewer fixture's `vestige plan` of the same case):
 // resected volume, FLR and sFLR of each scenario and every site's status. Then the review of the new plan opens.
-#include "case_test_support.h"
+#include "prepare_test_support.h"
 #include "viewer_window.h"
 
 #include "vestige/testing/test_support.h"
@@ -147,4 +147,4 @@ private slots:
 };
 
 QTEST_MAIN(CasePlanTest)
-#include "case_plan_test.moc"
+#include "prepare_plan_test.moc"
