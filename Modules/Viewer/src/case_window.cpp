@@ -1149,6 +1149,9 @@ void CaseWindow::keyPressEvent(QKeyEvent* event) {
     setTool(Tool::Line);
     return;
   case Qt::Key_P:
+    // A new site: choosing a row afterwards paints into that site instead.
+    m_selected.clear();
+    refreshSites();
     setTool(Tool::PaintLesion);
     return;
   case Qt::Key_M:
