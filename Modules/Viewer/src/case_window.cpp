@@ -931,7 +931,14 @@ void CaseWindow::stepSite(int delta) {
 }
 
 void CaseWindow::proposeAt(const core::Vec3& lps) {
+  // The segmentation takes seconds on the UI thread (the session is not shared with workers while it edits): say so
+  // before it starts.
+  m_proposal->setText("Outlining the lesion at the click ...");
+  m_proposal->show();
+  m_proposal->repaint();
+  QApplication::setOverrideCursor(Qt::WaitCursor);
   runGuarded("one-click segmentation", [&] { m_session->proposeClick(lps); });
+  QApplication::restoreOverrideCursor();
   // Shown at once: the views repaint before the next event is handled.
   for (SliceView* v : m_baselineViews)
     v->repaint();

@@ -2,6 +2,7 @@
 // planning::runPlan on a worker thread with a progress bar and a cancel button while it stays responsive; the plan
 // it makes has the same figures as the command line's (the viewer fixture's `vestige plan` of the same case):
 // resected volume, FLR and sFLR of each scenario and every site's status. Then the review of the new plan opens.
+// On the way, the liver warning of the automatic follow-up outline is listed with a button that jumps to its place.
 #include "prepare_test_support.h"
 #include "viewer_window.h"
 
@@ -57,6 +58,18 @@ private slots:
     window.resize(1400, 900);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // The automatic follow-up liver of the phantom reaches the scan's bottom slice: the warning is listed with a
+    // button that brings the follow-up views to the place.
+    const auto warnings = window.session().liverWarnings(Date::Followup);
+    QVERIFY(!warnings.empty() && warnings.front().placeLps.has_value());
+    auto* go = window.findChild<QPushButton*>("warning_0");
+    QVERIFY(go);
+    QTest::mouseClick(go, Qt::LeftButton);
+    QVERIFY(core::distanceMm(window.cursor(Date::Followup), *warnings.front().placeLps) < 1e-6);
+    SliceView* coronal = window.view(Date::Followup, Plane::Coronal);
+    QVERIFY(core::distanceMm(coronal->pixelToLps(QPointF(coronal->width() / 2.0, coronal->height() / 2.0)),
+                             *warnings.front().placeLps) <= 1.0);
 
     // The UI thread's longest pause while planning runs: a 20 ms timer that notes the gaps between its ticks.
     QElapsedTimer clock;
