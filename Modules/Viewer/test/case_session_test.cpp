@@ -70,7 +70,8 @@ protected:
   }
   static void TearDownTestSuite() {
     s_session.reset();
-    fs::remove_all(s_tmp);
+    if (!std::getenv("VESTIGE_KEEP_TEST_FILES")) // set it to look at the saved cases and plans
+      fs::remove_all(s_tmp);
   }
 
   static core::Mask truthMask(const TruthLesion& t) {
