@@ -328,7 +328,11 @@ void CaseSession::autosave(const fs::path& folder) const {
     writeRuns(s.livers[d].voxels, dir / (std::string(kDateKeys[d]) + "_liver.rle"));
   }
   writeRuns(s.labels.voxels, dir / "lesions.rle");
-  std::ofstream(dir / kSessionFile) << root.dump(1) << "\n";
+  std::ofstream out(dir / kSessionFile);
+  out << root.dump(1) << "\n";
+  out.flush();
+  if (!out)
+    throw Error(ErrorCode::Io, "write failed", (dir / kSessionFile).string());
   staging.commit();
 }
 

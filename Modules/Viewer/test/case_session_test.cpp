@@ -74,6 +74,16 @@ protected:
       fs::remove_all(s_tmp);
   }
 
+  // Each test leaves the shared session as it found it, even when it stops half-way (a failed ASSERT).
+  void SetUp() override { m_start = s_session->editCount(); }
+  void TearDown() override {
+    try {
+      s_session->endStroke(); // a stroke left open by a failed test
+    } catch (const core::Error&) {
+    }
+    undoTo(m_start);
+  }
+
   static core::Mask truthMask(const TruthLesion& t) {
     return dicom::conformMask(dicom::loadMask(t.mask), s_session->image(Date::Baseline).geometry, t.id);
   }
@@ -84,6 +94,7 @@ protected:
       s_session->undo();
   }
 
+  std::size_t m_start = 0;
   static inline fs::path s_plan, s_case, s_tmp;
   static inline std::vector<TruthLesion> s_truth;
   static inline std::unique_ptr<CaseSession> s_session;
