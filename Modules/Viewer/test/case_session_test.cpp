@@ -113,6 +113,53 @@ TEST_F(CaseSessionTest, OpensTheCaseWithItsSixSitesAndLivers) {
   EXPECT_FALSE(s_session->modified());
 }
 
+TEST_F(CaseSessionTest, LiverWarningsAreThePlansOutlineWarnings) {
+  // The command line's plan of the same case warned about each outline; the session checks the same livers.
+  const planning::PlanSummary reference = planning::readPlanSummary(s_plan);
+  for (Date d : {Date::Baseline, Date::Followup}) {
+    std::vector<std::string> expected, found;
+    for (const auto& w : reference.warnings)
+      if (w.scan == (d == Date::Baseline ? "baseline" : "followup") && w.code != "liver_volume_unusual" &&
+          w.code != "tissue_added")
+        expected.push_back(w.code);
+    for (const auto& w : s_session->liverWarnings(d))
+      found.push_back(w.code);
+    EXPECT_EQ(found, expected) << viewer::dateName(d);
+  }
+  EXPECT_FALSE(reference.warnings.empty()); // the phantom's follow-up outline reaches the scan's last slice
+}
+
+TEST_F(CaseSessionTest, PaintedLesionTakesOnlyFreeVoxelsAndErasesOnlyItsOwn) {
+  const core::LabelMap labelsBefore = s_session->lesionLabels();
+  const TruthLesion& l1 = s_truth[0];
+  const std::string id = s_session->addPaintedLesion();
+  EXPECT_EQ(id, "L7");
+  const std::uint16_t label = s_session->lesion(id)->label;
+  EXPECT_EQ(s_session->lesion(id)->volumeMl, 0.0);
+  EXPECT_THROW(s_session->save(s_tmp / "empty-site" / "case.json"), core::Error); // an empty site is refused
+  // A ball over L1's edge: only the voxels no other site holds become L7's.
+  const core::Vec3 at = core::add(l1.centreLps, {l1.diameterMm / 2, 0.0, 0.0});
+  s_session->beginStroke({EditTarget::Kind::Lesion, Date::Baseline, label});
+  s_session->dab(at, Brush{6.0, BrushShape::Ball, 2, false});
+  s_session->endStroke();
+  const core::Mask ball = lesions::ballMask(labelsBefore.geometry, at, 12.0);
+  std::size_t free = 0, painted = 0;
+  for (std::size_t n = 0; n < ball.voxels.size(); ++n) {
+    free += (ball.voxels[n] && labelsBefore.voxels[n] == 0) ? 1 : 0;
+    painted += s_session->lesionLabels().voxels[n] == label ? 1 : 0;
+  }
+  EXPECT_GT(free, 0u);
+  EXPECT_EQ(painted, free);
+  EXPECT_NEAR(s_session->lesion(id)->volumeMl, double(free) * labelsBefore.geometry.voxelVolumeMm3() / 1000.0, 1e-9);
+  EXPECT_NEAR(s_session->lesion("L1")->volumeMl, core::maskVolumeMl(truthMask(l1)), 1e-9); // L1 untouched
+  // Erasing L7 over L1 leaves L1 alone.
+  s_session->beginStroke({EditTarget::Kind::Lesion, Date::Baseline, label});
+  s_session->dab(at, Brush{8.0, BrushShape::Ball, 2, true});
+  s_session->endStroke();
+  EXPECT_EQ(s_session->lesion(id)->volumeMl, 0.0);
+  EXPECT_NEAR(s_session->lesion("L1")->volumeMl, core::maskVolumeMl(truthMask(l1)), 1e-9);
+}
+
 TEST_F(CaseSessionTest, RejectedProposalChangesNothing) {
   const std::size_t start = s_session->editCount();
   s_session->proposeClick(s_truth[0].centreLps);
