@@ -491,6 +491,14 @@ TEST_F(CaseSessionTest, AutosaveThenRecoverGivesTheSameSession) {
   EXPECT_EQ(info->lesionCount, s_session->lesions().size());
   EXPECT_EQ(info->editCount, s_session->editCount());
   EXPECT_FALSE(CaseSession::findRecovery(s_tmp / "nothing-here").has_value());
+  // The default place: under $XDG_STATE_HOME, the same folder for the same case in every run.
+  ::setenv("XDG_STATE_HOME", (s_tmp / "state").c_str(), 1);
+  const fs::path byDefault = s_session->defaultAutosaveFolder();
+  EXPECT_EQ(byDefault.parent_path(), s_tmp / "state" / "vestige" / "autosave");
+  EXPECT_EQ(byDefault, s_session->defaultAutosaveFolder());
+  s_session->autosave(byDefault); // creates the folders on the way
+  EXPECT_TRUE(CaseSession::findRecovery(byDefault).has_value());
+  ::unsetenv("XDG_STATE_HOME");
 
   const std::unique_ptr<CaseSession> recovered = CaseSession::recover(folder);
   EXPECT_EQ(recovered->lesionLabels().voxels, s_session->lesionLabels().voxels);
