@@ -108,6 +108,40 @@ TEST_F(CaseFileTest, DiagnosisDefaultsToColorectalMetastasis) {
               core::ErrorCode::InvalidArgument, "diagnosis");
 }
 
+TEST_F(CaseFileTest, SignOffAndNotesAreReadStrictly) {
+  const std::string head = R"({"baseline": "base", "followup": "follow", )";
+  const CaseFile c = parseCaseFile(head + R"("lesions": [{"id": "A", "click": [1,2,3], "note": "rim enhancement"}],
+                "sign_off": {"livers": {"by": "jdoe", "utc": "2026-12-03T19:40:59Z", "note": "dome checked"}}})",
+                                   m_dir / "case.json");
+  EXPECT_EQ(c.lesions[0].note, "rim enhancement");
+  ASSERT_TRUE(c.signOff.livers.has_value());
+  EXPECT_EQ(c.signOff.livers->by, "jdoe");
+  EXPECT_EQ(c.signOff.livers->utc, "2026-12-03T19:40:59Z");
+  EXPECT_EQ(c.signOff.livers->note, "dome checked");
+  EXPECT_FALSE(c.signOff.statuses.has_value());
+  EXPECT_FALSE(c.signOff.complete());
+  EXPECT_FALSE(parseCaseFile(head + R"("lesions": []})", m_dir / "case.json").signOff.livers.has_value());
+
+  const std::string ok = R"("utc": "2026-12-03T19:40:59Z")";
+  expectError(head + R"("lesions": [], "sign_off": {"livers": {)" + ok + "}}}", core::ErrorCode::InvalidArgument,
+              "case.json: sign_off.livers.by");
+  expectError(head + R"("lesions": [], "sign_off": {"statuses": {"by": ""}}})", core::ErrorCode::InvalidArgument,
+              "sign_off.statuses.utc");
+  expectError(head + R"("lesions": [], "sign_off": {"statuses": {"by": "", )" + ok + "}}}",
+              core::ErrorCode::InvalidArgument, "sign_off.statuses.by");
+  expectError(head + R"("lesions": [], "sign_off": {"livers": {"by": "a", "utc": "2026-13-03T19:40:59Z"}}})",
+              core::ErrorCode::InvalidArgument, "sign_off.livers.utc");
+  expectError(head + R"("lesions": [], "sign_off": {"livers": {"by": "a", "utc": "3 Dec 2026"}}})",
+              core::ErrorCode::InvalidArgument, "sign_off.livers.utc");
+  expectError(head + R"("lesions": [], "sign_off": {"livers": {"by": "a", )" + ok + R"(, "when": 1}}})",
+              core::ErrorCode::InvalidArgument, "sign_off.livers.when");
+  expectError(head + R"("lesions": [], "sign_off": {"liver": {"by": "a", )" + ok + "}}}",
+              core::ErrorCode::InvalidArgument, "sign_off.liver");
+  expectError(head + R"("lesions": [], "sign_off": ["jdoe"]})", core::ErrorCode::InvalidArgument, "sign_off");
+  expectError(head + R"("lesions": [{"id": "A", "click": [1,2,3], "note": 7}]})", core::ErrorCode::InvalidArgument,
+              "lesions[0].note");
+}
+
 TEST_F(CaseFileTest, ScansMayBeNamedInAPacs) {
   const CaseFile c = parseCaseFile(
       R"({"baseline": {"pacs": "hospital", "study_uid": "1.2", "series_uid": "1.2.3"}, "followup": "follow",

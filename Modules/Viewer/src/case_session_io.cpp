@@ -32,10 +32,12 @@ constexpr const char* kLabelFile = "lesions.nii.gz";
 constexpr const char* kSegFile = "lesions_seg.dcm";
 constexpr const char* kSessionFile = "session.json"; // marks an autosave folder
 
-// A path as the case file writes it: relative to the case file's folder (so a case folder can be moved whole).
+// A path as the case file writes it: relative to the case file's folder when it lies inside it (so a case folder
+// can be moved whole), else absolute (a relative path up and across folders breaks when either moves).
 std::string casePath(const fs::path& p, const fs::path& folder) {
-  const fs::path rel = fs::absolute(p).lexically_normal().lexically_relative(fs::absolute(folder).lexically_normal());
-  return rel.empty() ? fs::absolute(p).string() : rel.generic_string();
+  const fs::path absolute = fs::absolute(p).lexically_normal();
+  const fs::path rel = absolute.lexically_relative(fs::absolute(folder).lexically_normal());
+  return rel.empty() || *rel.begin() == ".." ? absolute.string() : rel.generic_string();
 }
 
 // Keeps what is on disk as <name>.bak before it is replaced; the replacement itself is atomic.
@@ -328,7 +330,11 @@ void CaseSession::autosave(const fs::path& folder) const {
     writeRuns(s.livers[d].voxels, dir / (std::string(kDateKeys[d]) + "_liver.rle"));
   }
   writeRuns(s.labels.voxels, dir / "lesions.rle");
-  std::ofstream(dir / kSessionFile) << root.dump(1) << "\n";
+  std::ofstream out(dir / kSessionFile);
+  out << root.dump(1) << "\n";
+  out.flush();
+  if (!out)
+    throw Error(ErrorCode::Io, "write failed", (dir / kSessionFile).string());
   staging.commit();
 }
 
