@@ -76,8 +76,8 @@ void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const Workin
     resample->SetInput(moving.sites);
     resample->SetTransform(&fixedToMoving);
     resample->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ByteImage, double>::New());
-    resample->SetReferenceImage(fixed.image);
-    resample->UseReferenceImageOn();
+    // The grid is copied, not connected as the reference input: the fixed image may be read by another run.
+    resample->SetOutputParametersFromImage(fixed.image);
     resample->SetDefaultPixelValue(0);
     if (threads > 0)
       resample->SetNumberOfWorkUnits(threads);

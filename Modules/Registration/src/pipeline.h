@@ -68,22 +68,41 @@ struct BSplineLevel {
 };
 struct BSplineSetup {
   std::string name = "deformable";
-  bool sameContrast = true;
   std::vector<BSplineLevel> levels{{64, 4, 150, 2.0}, {32, 2, 150, 1.0}, {16, 0, 200, 0.5}};
   unsigned samplesPerIteration = 4096;
-  double smoothing = 0.0;  // membrane regularisation per iteration (see bspline.cpp)
-  double siteGrowMm = 4.0; // lesion sites of the moving image, grown: samples landing there are skipped
+  double smoothing = 0.0; // membrane regularisation per iteration (see bspline.cpp)
   std::uint64_t randomSeed = 1;
-  unsigned threads = 0;
   core::Progress* progress = nullptr;
   // Find tissue that changed between the dates from the residuals after each level but the last, and keep it out
   // of the metric (bspline.cpp, changedVoxels); the region found is handed back on the fixed working grid.
   bool detectChanges = true;
   ByteImage::Pointer* changedRegion = nullptr;
 };
-[[nodiscard]] DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving,
-                                                 const AffineType& affine, const BSplineSetup& setup,
-                                                 std::vector<StageStats>* stats);
+// What the B-spline runs read, prepared once: the main and the perturbed run share it (read-only, no ITK
+// pipeline touches it while they run), which saves each run the intensity map, the smoothing of every level and
+// its own copy of the working images.
+struct BSplineImages {
+  struct Level {
+    double sigmaMm = 0;
+    FloatImage::Pointer fixed;
+    FloatImage::Pointer moving;
+  };
+  bool sameContrast = true;
+  FloatImage::Pointer fixed;             // fixed working image (remapped into moving intensities across contrasts)
+  FloatImage::Pointer moving;            // moving working image (quantile-mapped onto fixed ones, same contrast)
+  std::vector<Level> levels;             // both smoothed, one entry per level smoothing > 0
+  std::vector<std::uint32_t> candidates; // fixed voxels in the sampling region
+  ByteImage::Pointer sites;              // lesion sites of the moving image, grown (null without)
+  [[nodiscard]] const Level* smoothed(double sigmaMm) const;
+};
+// sigmasMm: the image smoothing of every level the runs will use. siteGrowMm: growth of the lesion sites of the
+// moving image, where samples are skipped.
+[[nodiscard]] BSplineImages prepareBSpline(const WorkingImage& fixed, const WorkingImage& moving,
+                                           const AffineType& affine, const std::vector<double>& sigmasMm,
+                                           bool sameContrast, double siteGrowMm, unsigned threads);
+// Runs on the calling thread.
+[[nodiscard]] DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType& affine,
+                                                 const BSplineSetup& setup, std::vector<StageStats>* stats);
 
 // `moving` resampled onto `grid` through `transform` (linear; `outside` beyond the moving image).
 [[nodiscard]] FloatImage::Pointer resampleThrough(const FloatImage& moving, const AffineType& transform,
