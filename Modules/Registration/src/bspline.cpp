@@ -374,6 +374,11 @@ BSplineImages prepareBSpline(const WorkingImage& fixed, const WorkingImage& movi
   });
 }
 
+void BSplineImages::release(double sigmaMm) {
+  levels.erase(std::remove_if(levels.begin(), levels.end(), [sigmaMm](const Level& l) { return l.sigmaMm == sigmaMm; }),
+               levels.end());
+}
+
 const BSplineImages::Level* BSplineImages::smoothed(double sigmaMm) const {
   for (const Level& level : levels)
     if (level.sigmaMm == sigmaMm)
@@ -381,7 +386,7 @@ const BSplineImages::Level* BSplineImages::smoothed(double sigmaMm) const {
   return nullptr;
 }
 
-DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType& affine, const BSplineSetup& setup,
+DenseFieldType::Pointer runBSpline(BSplineImages images, const AffineType& affine, const BSplineSetup& setup,
                                    std::vector<StageStats>* stats) {
   return core::translateItkErrors(core::ErrorCode::Internal, "registration stage " + setup.name, [&] {
     const auto start = std::chrono::steady_clock::now();
@@ -422,6 +427,15 @@ DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType
     std::vector<unsigned char> changed(voxels, 0);
     const Sampled movingFull(*movingImage);
     bool firstLevelRedone = false;
+    // A level's smoothed images go once no later level of this run uses them (the other run may still hold them).
+    const auto releaseAfter = [&](int done) {
+      const double sigma = setup.levels[static_cast<std::size_t>(done)].imageSigmaMm;
+      for (std::size_t later = static_cast<std::size_t>(done) + 1; later < setup.levels.size(); ++later)
+        if (setup.levels[later].imageSigmaMm == sigma)
+          return;
+      images.release(sigma);
+      returnFreedMemory();
+    };
     for (int li = 0; li < static_cast<int>(setup.levels.size()); ++li) {
       const BSplineLevel& level = setup.levels[static_cast<std::size_t>(li)];
       // Each level's smoothing, shared by the runs (prepareBSpline).
@@ -551,8 +565,10 @@ DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType
             for (int c = 0; c < 3; ++c)
               out[c] += static_cast<float>(d[c]);
           }
-      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size()))
+      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size())) {
+        releaseAfter(li);
         continue;
+      }
       const std::vector<unsigned char> found = changedVoxels(fixedGrid, movingFull, candidates, previous, a, aOffset);
       std::size_t added = 0;
       for (std::size_t v = 0; v < voxels; ++v)
@@ -565,7 +581,9 @@ DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType
         total += level.iterations;
         std::fill(previous.begin(), previous.end(), FloatVec{0, 0, 0});
         li = -1;
+        continue;
       }
+      releaseAfter(li);
     }
     if (setup.changedRegion) {
       auto region = ByteImage::New();

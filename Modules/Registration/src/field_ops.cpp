@@ -2,6 +2,10 @@
 // folds (see pipeline.h).
 #include "pipeline.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
 
@@ -101,7 +105,11 @@ void inpaintRegion(DenseFieldType& field, const ByteImage::Pointer& region, doub
   });
 }
 
-namespace {} // namespace
+void returnFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
 
 double jacobianDeterminantAt(const DenseFieldType& field, const std::array<std::size_t, 3>& idx) {
   const auto size = field.GetLargestPossibleRegion().GetSize();

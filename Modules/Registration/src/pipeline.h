@@ -94,14 +94,16 @@ struct BSplineImages {
   std::vector<std::uint32_t> candidates; // fixed voxels in the sampling region
   ByteImage::Pointer sites;              // lesion sites of the moving image, grown (null without)
   [[nodiscard]] const Level* smoothed(double sigmaMm) const;
+  void release(double sigmaMm);
 };
 // sigmasMm: the image smoothing of every level the runs will use. siteGrowMm: growth of the lesion sites of the
 // moving image, where samples are skipped.
 [[nodiscard]] BSplineImages prepareBSpline(const WorkingImage& fixed, const WorkingImage& moving,
                                            const AffineType& affine, const std::vector<double>& sigmasMm,
                                            bool sameContrast, double siteGrowMm, unsigned threads);
-// Runs on the calling thread.
-[[nodiscard]] DenseFieldType::Pointer runBSpline(const BSplineImages& images, const AffineType& affine,
+// Runs on the calling thread. `images` is the run's own (shallow) copy: it drops each level's smoothed images when
+// it is done with them, and they are freed when no run holds them any more.
+[[nodiscard]] DenseFieldType::Pointer runBSpline(BSplineImages images, const AffineType& affine,
                                                  const BSplineSetup& setup, std::vector<StageStats>* stats);
 
 // `moving` resampled onto `grid` through `transform` (linear; `outside` beyond the moving image).
@@ -120,6 +122,12 @@ struct BSplineImages {
 // the edge of the field of view), the field is smoothed locally, round after round, until it no longer does;
 // returns the number of voxel repairs (0: the field was fine).
 std::size_t unfoldField(DenseFieldType& field, double minDeterminant, unsigned maxRounds);
+
+// Hands memory freed by the registration back to the system. The large buffers freed in the middle of the
+// registration (a level's smoothed images, the working images) sit between live allocations in malloc's heap, where
+// they would stay counted in the process's resident memory until reused, while the next large buffer (a field)
+// is mapped anew beside them.
+void returnFreedMemory();
 
 // A mask grown by marginMm (Euclidean distance).
 [[nodiscard]] ByteImage::Pointer dilateByDistance(const ByteImage::Pointer& mask, double marginMm, unsigned threads);

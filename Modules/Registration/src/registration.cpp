@@ -404,10 +404,11 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
     return bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1);
   };
   BSplineImages bsplineImages;
-  // One deformable run. The perturbed one may run beside the main one: both only read `bsplineImages`, and an ITK
-  // filter that takes a shared image as its input gets a copy of it (ITK's pipeline writes to its inputs'
-  // requested regions).
-  const auto deformable = [&](bool perturbed, core::Progress* sub, const WorkingImage& f, const WorkingImage& m) {
+  // One deformable run, with its own shallow copy of the prepared B-spline images. The perturbed one may run beside
+  // the main one: both only read those images, and an ITK filter that takes a shared image as its input gets a
+  // copy of it (ITK's pipeline writes to its inputs' requested regions).
+  const auto deformable = [&](bool perturbed, core::Progress* sub, const WorkingImage& f, const WorkingImage& m,
+                              BSplineImages images) {
     DeformableRun run;
     ByteImage::Pointer changedRegion;
     if (sameContrast) {
@@ -415,7 +416,7 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
       setup.name = perturbed ? "uncertainty" : "deformable";
       setup.progress = sub;
       setup.changedRegion = &changedRegion;
-      run.field = runBSpline(bsplineImages, *affine, setup, &run.stages);
+      run.field = runBSpline(std::move(images), *affine, setup, &run.stages);
     } else {
       DemonsSetup setup = demons;
       setup.progress = sub;
@@ -460,17 +461,20 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
     if (beside) {
       movingSites = moving;
       movingSites.sites = duplicateImage<ByteImage>(moving.sites);
-      perturbed = std::async(std::launch::async, [&] { return deformable(true, &cancelOnly, fixed, movingSites); });
+      perturbed = std::async(std::launch::async, [&, images = bsplineImages]() mutable {
+        return deformable(true, &cancelOnly, fixed, movingSites, std::move(images));
+      });
     }
     {
       core::SubProgress sub(progress, 0.22, options.estimateUncertainty && !beside ? 0.6 : 0.92);
-      main = deformable(false, &sub, fixed, moving);
+      const bool perturbedAfter = options.estimateUncertainty && !beside;
+      main = deformable(false, &sub, fixed, moving, perturbedAfter ? bsplineImages : std::move(bsplineImages));
     }
     if (beside) {
       other = perturbed.get();
     } else if (options.estimateUncertainty) {
       core::SubProgress sub(progress, 0.6, 0.92);
-      other = deformable(true, &sub, fixed, moving);
+      other = deformable(true, &sub, fixed, moving, std::move(bsplineImages));
     }
     bsplineImages = BSplineImages{};
     result.stages.insert(result.stages.end(), main.stages.begin(), main.stages.end());
@@ -484,6 +488,7 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   fixed.image = nullptr;
   fixed.liver = nullptr;
   fixed.sites = nullptr;
+  returnFreedMemory();
   // The uncertainty compares the two runs inside the region, where the taper of the final transform changes
   // nothing: on the raw fields, before the padded copy of the main one exists, so that at most two fields of the
   // working grid are held at any time.
