@@ -77,8 +77,8 @@ LoadedImage loadImage(const std::string& input, const std::string& seriesUid, co
 }
 
 void runRegister(const RegisterOptions& o, AppContext& ctx) {
-  const LoadedImage fixed = loadImage(o.fixed, o.fixedSeries, o.fixedModality, ctx);
-  const LoadedImage moving = loadImage(o.moving, o.movingSeries, o.movingModality, ctx);
+  LoadedImage fixed = loadImage(o.fixed, o.fixedSeries, o.fixedModality, ctx);
+  LoadedImage moving = loadImage(o.moving, o.movingSeries, o.movingModality, ctx);
   core::Mask fixedMask;
   core::Mask movingMask;
   registration::RegistrationInputs inputs;
@@ -112,6 +112,11 @@ void runRegister(const RegisterOptions& o, AppContext& ctx) {
   options.deformable = !o.affineOnly;
   options.estimateUncertainty = !o.noUncertainty && !o.affineOnly;
   const registration::RegistrationResult result = registration::registerImages(inputs, options, ctx.progress);
+  // The input voxels are not needed any more (the moved image needs the baseline's): writing the transform holds a
+  // copy of the field.
+  std::vector<float>().swap(fixed.image.voxels);
+  if (o.noMovedImage)
+    std::vector<float>().swap(moving.image.voxels);
   registration::saveRegistration(result, {o.fixed, o.moving, o.fixedMask, o.movingMask}, o.output);
   if (!o.noMovedImage) {
     const float outside = moving.modality == "MR" ? 0.0F : -1024.0F;

@@ -334,39 +334,69 @@ std::vector<unsigned char> changedVoxels(const Sampled& f, const Sampled& m,
 
 } // namespace
 
-DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving, const AffineType& affine,
-                                   const BSplineSetup& setup, std::vector<StageStats>* stats) {
-  return core::translateItkErrors(core::ErrorCode::Internal, "registration stage " + setup.name, [&] {
-    const auto start = std::chrono::steady_clock::now();
-    // Intensities made comparable (see pipeline.h), then each level's smoothing.
+BSplineImages prepareBSpline(const WorkingImage& fixed, const WorkingImage& moving, const AffineType& affine,
+                             const std::vector<double>& sigmasMm, bool sameContrast, double siteGrowMm,
+                             unsigned threads) {
+  return core::translateItkErrors(core::ErrorCode::Internal, "registration: B-spline images", [&] {
+    BSplineImages out;
+    out.sameContrast = sameContrast;
+    // Intensities made comparable (see pipeline.h).
     const float* mp = moving.image->GetBufferPointer();
     const float outside = *std::min_element(mp, mp + moving.image->GetLargestPossibleRegion().GetNumberOfPixels());
-    FloatImage::Pointer movingOnFixed = resampleThrough(*moving.image, affine, *fixed.image, outside, setup.threads);
-    FloatImage::Pointer fixedImage = fixed.image;
-    FloatImage::Pointer movingImage = moving.image;
-    if (setup.sameContrast) {
-      movingImage = copyOf(*moving.image);
-      applyMap(*movingImage, quantileMap(*fixed.image, *movingOnFixed, fixed.sampling.GetPointer()));
+    FloatImage::Pointer movingOnFixed = resampleThrough(*moving.image, affine, *fixed.image, outside, threads);
+    out.fixed = fixed.image;
+    out.moving = moving.image;
+    if (sameContrast) {
+      out.moving = copyOf(*moving.image);
+      applyMap(*out.moving, quantileMap(*fixed.image, *movingOnFixed, fixed.sampling.GetPointer()));
     } else {
-      fixedImage = remapByJointHistogram(*fixed.image, *movingOnFixed, fixed.sampling.GetPointer());
+      out.fixed = remapByJointHistogram(*fixed.image, *movingOnFixed, fixed.sampling.GetPointer());
     }
     movingOnFixed = nullptr;
+    for (const double sigma : sigmasMm)
+      if (sigma > 0 && !out.smoothed(sigma))
+        out.levels.push_back({sigma, smoothed(out.fixed, sigma, threads), smoothed(out.moving, sigma, threads)});
 
-    const Sampled fixedGrid(*fixedImage);
-    const auto& n = fixedGrid.size;
-    const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
     // Sample candidates: the metric's region on the fixed image.
-    std::vector<std::uint32_t> candidates;
+    const std::size_t voxels = out.fixed->GetLargestPossibleRegion().GetNumberOfPixels();
     const unsigned char* region = fixed.sampling ? fixed.sampling->GetBufferPointer() : nullptr;
     for (std::size_t i = 0; i < voxels; ++i)
       if (!region || region[i])
-        candidates.push_back(static_cast<std::uint32_t>(i));
-    if (candidates.empty())
+        out.candidates.push_back(static_cast<std::uint32_t>(i));
+    if (out.candidates.empty())
       throw core::Error(core::ErrorCode::InvalidArgument, "nothing to register: the sampling region is empty",
                         "registration");
     // Lesion sites of the moving image (grown): samples that land there are skipped, so that sites that shrink or
     // vanish do not drive the deformation; the spline carries the surrounding tissue's motion across them.
-    ByteImage::Pointer sites = moving.sites ? dilateByDistance(moving.sites, setup.siteGrowMm, setup.threads) : nullptr;
+    if (moving.sites)
+      out.sites = dilateByDistance(moving.sites, siteGrowMm, threads);
+    return out;
+  });
+}
+
+void BSplineImages::release(double sigmaMm) {
+  levels.erase(std::remove_if(levels.begin(), levels.end(), [sigmaMm](const Level& l) { return l.sigmaMm == sigmaMm; }),
+               levels.end());
+}
+
+const BSplineImages::Level* BSplineImages::smoothed(double sigmaMm) const {
+  for (const Level& level : levels)
+    if (level.sigmaMm == sigmaMm)
+      return &level;
+  return nullptr;
+}
+
+DenseFieldType::Pointer runBSpline(BSplineImages images, const AffineType& affine, const BSplineSetup& setup,
+                                   std::vector<StageStats>* stats) {
+  return core::translateItkErrors(core::ErrorCode::Internal, "registration stage " + setup.name, [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const FloatImage::Pointer& fixedImage = images.fixed;
+    const FloatImage::Pointer& movingImage = images.moving;
+    const Sampled fixedGrid(*fixedImage);
+    const auto& n = fixedGrid.size;
+    const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
+    const std::vector<std::uint32_t>& candidates = images.candidates;
+    const ByteImage* sites = images.sites.GetPointer();
 
     // A = matrix and offset, p = A (x + d).
     std::array<Vec, 3> a{};
@@ -397,12 +427,23 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
     std::vector<unsigned char> changed(voxels, 0);
     const Sampled movingFull(*movingImage);
     bool firstLevelRedone = false;
+    // A level's smoothed images go once no later level of this run uses them (the other run may still hold them).
+    const auto releaseAfter = [&](int done) {
+      const double sigma = setup.levels[static_cast<std::size_t>(done)].imageSigmaMm;
+      for (std::size_t later = static_cast<std::size_t>(done) + 1; later < setup.levels.size(); ++later)
+        if (setup.levels[later].imageSigmaMm == sigma)
+          return;
+      images.release(sigma);
+      returnFreedMemory();
+    };
     for (int li = 0; li < static_cast<int>(setup.levels.size()); ++li) {
       const BSplineLevel& level = setup.levels[static_cast<std::size_t>(li)];
-      const FloatImage::Pointer fSmooth = smoothed(fixedImage, level.imageSigmaMm, setup.threads);
-      const FloatImage::Pointer mSmooth = smoothed(movingImage, level.imageSigmaMm, setup.threads);
-      const Sampled f(*fSmooth);
-      const Sampled m(*mSmooth);
+      // Each level's smoothing, shared by the runs (prepareBSpline).
+      const BSplineImages::Level* smoothedLevel = images.smoothed(level.imageSigmaMm);
+      if (level.imageSigmaMm > 0 && !smoothedLevel)
+        throw core::Error(core::ErrorCode::Internal, "no prepared images for this level's smoothing", setup.name);
+      const Sampled f(smoothedLevel ? *smoothedLevel->fixed : *fixedImage);
+      const Sampled m(smoothedLevel ? *smoothedLevel->moving : *movingImage);
       ControlGrid grid(n, level.gridSpacingMm / fixedGrid.spacing);
       // Adam (Kingma & Ba 2015): per-coefficient step scaled by running gradient moments, robust to the
       // stochastic gradient's noise and to the metric's scale; the step (mm) decays over the level.
@@ -524,8 +565,10 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
             for (int c = 0; c < 3; ++c)
               out[c] += static_cast<float>(d[c]);
           }
-      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size()))
+      if (!setup.detectChanges || li + 1 == static_cast<int>(setup.levels.size())) {
+        releaseAfter(li);
         continue;
+      }
       const std::vector<unsigned char> found = changedVoxels(fixedGrid, movingFull, candidates, previous, a, aOffset);
       std::size_t added = 0;
       for (std::size_t v = 0; v < voxels; ++v)
@@ -538,20 +581,22 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
         total += level.iterations;
         std::fill(previous.begin(), previous.end(), FloatVec{0, 0, 0});
         li = -1;
+        continue;
       }
+      releaseAfter(li);
     }
     if (setup.changedRegion) {
       auto region = ByteImage::New();
-      region->CopyInformation(fixed.image);
-      region->SetRegions(fixed.image->GetLargestPossibleRegion());
+      region->CopyInformation(fixedImage);
+      region->SetRegions(fixedImage->GetLargestPossibleRegion());
       region->Allocate();
       std::copy(changed.begin(), changed.end(), region->GetBufferPointer());
       *setup.changedRegion = region;
     }
 
     auto field = DenseFieldType::New();
-    field->CopyInformation(fixed.image);
-    field->SetRegions(fixed.image->GetLargestPossibleRegion());
+    field->CopyInformation(fixedImage);
+    field->SetRegions(fixedImage->GetLargestPossibleRegion());
     field->Allocate();
     auto* u = field->GetBufferPointer();
     for (std::size_t i = 0; i < voxels; ++i)
@@ -560,7 +605,7 @@ DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage
     if (stats) {
       StageStats s;
       s.name = setup.name;
-      s.metric = setup.sameContrast ? "ssd" : "ssd-remapped";
+      s.metric = images.sameContrast ? "ssd" : "ssd-remapped";
       s.metricValue = lastMetric;
       s.iterations = total;
       s.spacingMm = setup.levels.empty() ? 0.0 : setup.levels.back().gridSpacingMm;

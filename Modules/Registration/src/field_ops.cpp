@@ -2,6 +2,10 @@
 // folds (see pipeline.h).
 #include "pipeline.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "vestige/core/error.h"
 #include "vestige/core/itk_bridge.h"
 
@@ -76,8 +80,8 @@ void inpaintSites(DenseFieldType& field, const WorkingImage& fixed, const Workin
     resample->SetInput(moving.sites);
     resample->SetTransform(&fixedToMoving);
     resample->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ByteImage, double>::New());
-    resample->SetReferenceImage(fixed.image);
-    resample->UseReferenceImageOn();
+    // The grid is copied, not connected as the reference input: the fixed image may be read by another run.
+    resample->SetOutputParametersFromImage(fixed.image);
     resample->SetDefaultPixelValue(0);
     if (threads > 0)
       resample->SetNumberOfWorkUnits(threads);
@@ -101,7 +105,11 @@ void inpaintRegion(DenseFieldType& field, const ByteImage::Pointer& region, doub
   });
 }
 
-namespace {} // namespace
+void returnFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
 
 double jacobianDeterminantAt(const DenseFieldType& field, const std::array<std::size_t, 3>& idx) {
   const auto size = field.GetLargestPossibleRegion().GetSize();

@@ -68,22 +68,43 @@ struct BSplineLevel {
 };
 struct BSplineSetup {
   std::string name = "deformable";
-  bool sameContrast = true;
   std::vector<BSplineLevel> levels{{64, 4, 150, 2.0}, {32, 2, 150, 1.0}, {16, 0, 200, 0.5}};
   unsigned samplesPerIteration = 4096;
-  double smoothing = 0.0;  // membrane regularisation per iteration (see bspline.cpp)
-  double siteGrowMm = 4.0; // lesion sites of the moving image, grown: samples landing there are skipped
+  double smoothing = 0.0; // membrane regularisation per iteration (see bspline.cpp)
   std::uint64_t randomSeed = 1;
-  unsigned threads = 0;
   core::Progress* progress = nullptr;
   // Find tissue that changed between the dates from the residuals after each level but the last, and keep it out
   // of the metric (bspline.cpp, changedVoxels); the region found is handed back on the fixed working grid.
   bool detectChanges = true;
   ByteImage::Pointer* changedRegion = nullptr;
 };
-[[nodiscard]] DenseFieldType::Pointer runBSpline(const WorkingImage& fixed, const WorkingImage& moving,
-                                                 const AffineType& affine, const BSplineSetup& setup,
-                                                 std::vector<StageStats>* stats);
+// What the B-spline runs read, prepared once: the main and the perturbed run share it (read-only, no ITK
+// pipeline touches it while they run), which saves each run the intensity map, the smoothing of every level and
+// its own copy of the working images.
+struct BSplineImages {
+  struct Level {
+    double sigmaMm = 0;
+    FloatImage::Pointer fixed;
+    FloatImage::Pointer moving;
+  };
+  bool sameContrast = true;
+  FloatImage::Pointer fixed;             // fixed working image (remapped into moving intensities across contrasts)
+  FloatImage::Pointer moving;            // moving working image (quantile-mapped onto fixed ones, same contrast)
+  std::vector<Level> levels;             // both smoothed, one entry per level smoothing > 0
+  std::vector<std::uint32_t> candidates; // fixed voxels in the sampling region
+  ByteImage::Pointer sites;              // lesion sites of the moving image, grown (null without)
+  [[nodiscard]] const Level* smoothed(double sigmaMm) const;
+  void release(double sigmaMm);
+};
+// sigmasMm: the image smoothing of every level the runs will use. siteGrowMm: growth of the lesion sites of the
+// moving image, where samples are skipped.
+[[nodiscard]] BSplineImages prepareBSpline(const WorkingImage& fixed, const WorkingImage& moving,
+                                           const AffineType& affine, const std::vector<double>& sigmasMm,
+                                           bool sameContrast, double siteGrowMm, unsigned threads);
+// Runs on the calling thread. `images` is the run's own (shallow) copy: it drops each level's smoothed images when
+// it is done with them, and they are freed when no run holds them any more.
+[[nodiscard]] DenseFieldType::Pointer runBSpline(BSplineImages images, const AffineType& affine,
+                                                 const BSplineSetup& setup, std::vector<StageStats>* stats);
 
 // `moving` resampled onto `grid` through `transform` (linear; `outside` beyond the moving image).
 [[nodiscard]] FloatImage::Pointer resampleThrough(const FloatImage& moving, const AffineType& transform,
@@ -101,6 +122,12 @@ struct BSplineSetup {
 // the edge of the field of view), the field is smoothed locally, round after round, until it no longer does;
 // returns the number of voxel repairs (0: the field was fine).
 std::size_t unfoldField(DenseFieldType& field, double minDeterminant, unsigned maxRounds);
+
+// Hands memory freed by the registration back to the system. The large buffers freed in the middle of the
+// registration (a level's smoothed images, the working images) sit between live allocations in malloc's heap, where
+// they would stay counted in the process's resident memory until reused, while the next large buffer (a field)
+// is mapped anew beside them.
+void returnFreedMemory();
 
 // A mask grown by marginMm (Euclidean distance).
 [[nodiscard]] ByteImage::Pointer dilateByDistance(const ByteImage::Pointer& mask, double marginMm, unsigned threads);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace vestige::registration::detail {
@@ -85,6 +86,8 @@ void normaliseIntensities(FloatImage& image, Contrast contrast) {
   std::transform(p, p + n, p, [scaleBy](float v) { return std::clamp(v * scaleBy, 0.0F, 1.5F); });
 }
 
+// Takes the only reference to `input`: its voxels are reused for the crop (the whole image) or freed after it, and
+// the smoothing runs in place, so that one full-resolution copy at most is held beside the caller's image.
 FloatImage::Pointer cropSmoothResample(FloatImage::Pointer input, const IndexBox& box, double spacingMm,
                                        unsigned threads) {
   FloatImage::RegionType region;
@@ -92,15 +95,25 @@ FloatImage::Pointer cropSmoothResample(FloatImage::Pointer input, const IndexBox
     region.SetIndex(a, box.lo[a]);
     region.SetSize(a, static_cast<unsigned long>(box.hi[a] - box.lo[a] + 1));
   }
-  auto extract = itk::ExtractImageFilter<FloatImage, FloatImage>::New();
-  extract->SetInput(input);
-  extract->SetExtractionRegion(region);
-  extract->SetDirectionCollapseToSubmatrix();
+  const FloatImage::SpacingType inputSpacing = input->GetSpacing();
+  FloatImage::Pointer cropped = input;
+  if (region != input->GetLargestPossibleRegion()) {
+    auto extract = itk::ExtractImageFilter<FloatImage, FloatImage>::New();
+    extract->SetInput(input);
+    extract->SetExtractionRegion(region);
+    extract->SetDirectionCollapseToSubmatrix();
+    extract->Update();
+    cropped = extract->GetOutput();
+    cropped->DisconnectPipeline();
+  }
+  input = nullptr;
   auto smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
-  smooth->SetInput(extract->GetOutput());
+  smooth->SetInput(cropped);
+  smooth->InPlaceOn();
+  cropped = nullptr;
   itk::FixedArray<double, 3> sigma;
   for (int a = 0; a < 3; ++a) {
-    const double s = input->GetSpacing()[a];
+    const double s = inputSpacing[a];
     // Gaussian that takes the input's resolution down to the working one (at least a token amount, which the
     // recursive filter needs).
     sigma[a] = std::max(0.5 * std::sqrt(std::max(spacingMm * spacingMm - s * s, 0.0)), 0.2 * s);
@@ -114,7 +127,7 @@ FloatImage::Pointer cropSmoothResample(FloatImage::Pointer input, const IndexBox
 
   FloatImage::SizeType size;
   for (int a = 0; a < 3; ++a) {
-    const double extent = static_cast<double>(region.GetSize(a) - 1) * input->GetSpacing()[a];
+    const double extent = static_cast<double>(region.GetSize(a) - 1) * inputSpacing[a];
     size[a] = static_cast<unsigned long>(std::floor(extent / spacingMm)) + 1;
   }
   auto resample = itk::ResampleImageFilter<FloatImage, FloatImage>::New();
@@ -216,8 +229,7 @@ WorkingImage prepareImage(const core::Image& image, const core::Mask* liver, con
     FloatImage::Pointer full = core::toItk(image);
     normaliseIntensities(*full, contrast);
     WorkingImage out;
-    out.image = cropSmoothResample(full, box, spacingMm, threads);
-    full = nullptr;
+    out.image = cropSmoothResample(std::move(full), box, spacingMm, threads);
     if (liver) {
       ByteImage::Pointer onGrid = maskOnGrid(*liver, *out.image, threads);
       out.centreLps = centroidLps(*onGrid);

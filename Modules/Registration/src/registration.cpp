@@ -170,12 +170,10 @@ CompositeTransformType::Pointer compose(const AffineType& affine, const DenseFie
 
 // The B-spline stage (same modality): final control grid `gridMm`, coarser levels at 2x and 4x; a different
 // random seed and grid for the second run that estimates the uncertainty.
-BSplineSetup bsplineSetup(double gridMm, std::uint64_t seed, unsigned threads) {
+BSplineSetup bsplineSetup(double gridMm, std::uint64_t seed) {
   BSplineSetup b;
-  b.threads = threads;
   b.randomSeed = seed;
   b.smoothing = kBSplineMembrane;
-  b.siteGrowMm = kSiteGrowMm;
   b.levels = {{4 * gridMm, 4, 150, 2.0}, {2 * gridMm, 2, 150, 1.0}, {gridMm, 0, 200, 0.5}};
   return b;
 }
@@ -250,15 +248,6 @@ template <typename ImageType> typename ImageType::Pointer duplicateImage(const t
   out->Allocate();
   std::copy_n(image->GetBufferPointer(), image->GetLargestPossibleRegion().GetNumberOfPixels(),
               out->GetBufferPointer());
-  return out;
-}
-
-WorkingImage duplicate(const WorkingImage& w) {
-  WorkingImage out = w;
-  out.image = duplicateImage<FloatImage>(w.image);
-  out.sampling = duplicateImage<ByteImage>(w.sampling);
-  out.liver = duplicateImage<ByteImage>(w.liver);
-  out.sites = duplicateImage<ByteImage>(w.sites);
   return out;
 }
 
@@ -411,18 +400,23 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   demons.threads = threads;
   demons.fieldSigmaVoxels = options.fieldSmoothingMm / h;
   demons.updateSigmaVoxels = kUpdateSigmaVoxels;
-  // One deformable run on its own working images (the perturbed one runs beside the main one on a copy: ITK's
-  // pipeline writes to its inputs' requested regions).
-  const auto deformable = [&](bool perturbed, core::Progress* sub, const WorkingImage& f, const WorkingImage& m) {
+  const auto bsplineRun = [&](bool perturbed) {
+    return bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1);
+  };
+  BSplineImages bsplineImages;
+  // One deformable run, with its own shallow copy of the prepared B-spline images. The perturbed one may run beside
+  // the main one: both only read those images, and an ITK filter that takes a shared image as its input gets a
+  // copy of it (ITK's pipeline writes to its inputs' requested regions).
+  const auto deformable = [&](bool perturbed, core::Progress* sub, const WorkingImage& f, const WorkingImage& m,
+                              BSplineImages images) {
     DeformableRun run;
     ByteImage::Pointer changedRegion;
     if (sameContrast) {
-      BSplineSetup setup =
-          bsplineSetup(options.gridSpacingMm * (perturbed ? kPerturbedGridFactor : 1.0), perturbed ? 2 : 1, threads);
+      BSplineSetup setup = bsplineRun(perturbed);
       setup.name = perturbed ? "uncertainty" : "deformable";
       setup.progress = sub;
       setup.changedRegion = &changedRegion;
-      run.field = runBSpline(f, m, *affine, setup, &run.stages);
+      run.field = runBSpline(std::move(images), *affine, setup, &run.stages);
     } else {
       DemonsSetup setup = demons;
       setup.progress = sub;
@@ -452,40 +446,61 @@ RegistrationResult registerImages(const RegistrationInputs& inputs, const Regist
   if (options.deformable) {
     if (!sameContrast)
       fillSites(fixed, moving, *affine, kSiteGrowMm, threads);
+    if (sameContrast) {
+      std::vector<double> sigmas;
+      for (const bool perturbed : {false, true})
+        for (const BSplineLevel& level : bsplineRun(perturbed).levels)
+          sigmas.push_back(level.imageSigmaMm);
+      bsplineImages = prepareBSpline(fixed, moving, *affine, sigmas, true, kSiteGrowMm, threads);
+    }
     // The B-spline stage is one thread: with two or more, the perturbed run goes beside the main one.
     const bool beside = sameContrast && options.estimateUncertainty && threads >= 2;
-    WorkingImage fixedCopy;
-    WorkingImage movingCopy;
+    WorkingImage movingSites; // inpaintSites' resampling input, the perturbed run's own
     CancelOnly cancelOnly(progress);
     std::future<DeformableRun> perturbed;
     if (beside) {
-      fixedCopy = duplicate(fixed);
-      movingCopy = duplicate(moving);
-      perturbed = std::async(std::launch::async, [&] { return deformable(true, &cancelOnly, fixedCopy, movingCopy); });
+      movingSites = moving;
+      movingSites.sites = duplicateImage<ByteImage>(moving.sites);
+      perturbed = std::async(std::launch::async, [&, images = bsplineImages]() mutable {
+        return deformable(true, &cancelOnly, fixed, movingSites, std::move(images));
+      });
     }
     {
       core::SubProgress sub(progress, 0.22, options.estimateUncertainty && !beside ? 0.6 : 0.92);
-      main = deformable(false, &sub, fixed, moving);
+      const bool perturbedAfter = options.estimateUncertainty && !beside;
+      main = deformable(false, &sub, fixed, moving, perturbedAfter ? bsplineImages : std::move(bsplineImages));
     }
     if (beside) {
       other = perturbed.get();
     } else if (options.estimateUncertainty) {
       core::SubProgress sub(progress, 0.6, 0.92);
-      other = deformable(true, &sub, fixed, moving);
+      other = deformable(true, &sub, fixed, moving, std::move(bsplineImages));
     }
+    bsplineImages = BSplineImages{};
     result.stages.insert(result.stages.end(), main.stages.begin(), main.stages.end());
     result.stages.insert(result.stages.end(), other.stages.begin(), other.stages.end());
     result.notes.insert(result.notes.end(), main.notes.begin(), main.notes.end());
     result.repairedFoldVoxels = main.repaired;
   }
-  const DenseFieldType::Pointer field = main.field;
-  CompositeTransformType::Pointer composite = compose(*affine, field.GetPointer());
   const core::ImageGeometry fixedRoi = geometryOf(*fixed.image);
+  // What follows needs only the fixed sampling region: the working images go before the fields are composed.
+  moving = WorkingImage{};
+  fixed.image = nullptr;
+  fixed.liver = nullptr;
+  fixed.sites = nullptr;
+  returnFreedMemory();
+  // The uncertainty compares the two runs inside the region, where the taper of the final transform changes
+  // nothing: on the raw fields, before the padded copy of the main one exists, so that at most two fields of the
+  // working grid are held at any time.
+  if (main.field && other.field)
+    result.uncertaintyMm =
+        uncertaintyMap(*rawComposite(*affine, main.field), *rawComposite(*affine, other.field), fixedRoi);
+  other.field = nullptr;
   core::reportProgress(progress, "displacement field", 0.92);
+  CompositeTransformType::Pointer composite = compose(*affine, main.field.GetPointer());
+  main.field = nullptr;
   result.transform =
       Transform(makeTransformImpl(composite, resampledGrid(inputs.fixed->geometry, kDenseFieldSpacingMm)));
-  if (field && other.field)
-    result.uncertaintyMm = uncertaintyMap(*composite, *compose(*affine, other.field.GetPointer()), fixedRoi);
 
   core::reportProgress(progress, "checking the result", 0.95);
   const core::ImageGeometry checkGrid = resampledGrid(fixedRoi, h);

@@ -169,7 +169,7 @@ void saveRegistration(const RegistrationResult& result, const RegistrationProven
       auto writer = itk::TransformFileWriterTemplate<double>::New();
       writer->SetInput(impl.composite);
       writer->SetFileName(tmp.string());
-      writer->SetUseCompression(true);
+      writer->SetUseCompression(false);
       writer->Update();
     });
   });
