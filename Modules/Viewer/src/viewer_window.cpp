@@ -346,12 +346,15 @@ QString ViewerWindow::figuresText() const {
   text += "FLR " + fixed(sc.flrPercent) + " %";
   text += sc.sflrPercent ? ", sFLR " + fixed(*sc.sflrPercent) + " %" : QString(", sFLR n/a (no height/weight)");
   text += "  (minimum " + fixed(s.flrThresholdPercent, 0) + " %)";
-  // The verdict is the recommended plan's; while a warning of the plan stands it is provisional, as in the report.
+  // The verdict is the recommended plan's; while a warning stands or the sign-off is incomplete it is provisional,
+  // with the same reasons as the report's first page.
   text += QString("\nVerdict: ") + (s.flrSufficient ? "sufficient" : "INSUFFICIENT");
   if (planning::verdictProvisional(s)) {
     text += " - PROVISIONAL, check first:";
+    for (const std::string& reason : planning::provisionalReasons(s))
+      text += "\n- " + QString::fromStdString(reason);
     for (const planning::PlanWarning& w : s.warnings)
-      text += "\n- " + QString::fromStdString(w.message);
+      text += "\n  - " + QString::fromStdString(w.message);
   }
   QStringList missing;
   if (sc.name == kVisibleOnly)
